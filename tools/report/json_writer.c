@@ -1,0 +1,774 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The lifetime report writer (format described in docs/report-format.md).
+ *
+ * Each record becomes one line of JSON, printed by cJSON when the engine
+ * hands it over and appended to its section's temporary file; counter
+ * samples are buffered per series and spilled to a temporary file in
+ * chunks. The finish function copies the sections into the document in
+ * their fixed order. Memory use is one chunk per series plus the peaks.
+ */
+#include "writers.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../engine/table.h"
+
+/* cJSON stores numbers as doubles: integers above 2^53 - 1 would lose digits. */
+#define JSON_MAX_EXACT_INTEGER 9007199254740991ULL
+
+/* Counter samples kept in memory per series before a chunk goes to the spill file. */
+#define SERIES_CHUNK_SAMPLES 512
+
+/* Output buffer for one record line; larger records fall back to cJSON's own allocation. */
+#define RECORD_BUFFER_SIZE 4096
+
+enum section {
+	SECTION_PROCESSES,
+	SECTION_GC_CYCLES,
+	SECTION_CALLS,
+	SECTION_ALLOCATIONS,
+	SECTION_ANOMALIES,
+	SECTION_DISCARDED,
+	SECTION_COUNT,
+};
+
+struct section_file {
+	FILE *file; /* owned temporary file */
+	uint64_t records;
+};
+
+struct sample {
+	lt_time time;
+	uint64_t value;
+};
+
+struct series {
+	uint32_t trace;
+	int64_t pid;
+	int64_t m;
+	enum lt_counter_name name;
+	struct sample buffer[SERIES_CHUNK_SAMPLES];
+	uint32_t buffered;
+	bool has_last;
+	struct sample last;  /* newest sample, not yet in buffer */
+	long *chunk_offsets; /* owned: spill file offsets of full chunks, in order */
+	uint32_t chunk_count, chunk_capacity;
+};
+
+struct peak {
+	uint32_t trace;
+	int64_t pid;
+	uint64_t m;
+	uint64_t bytes;
+	lt_time time;
+};
+
+struct cg_json_writer {
+	struct section_file sections[SECTION_COUNT];
+	FILE *spill;            /* owned temporary file of counter chunks */
+	struct lt_table series; /* series key -> struct series (owned) */
+	struct series *last_series;
+	struct peak *peaks; /* owned */
+	size_t peak_count, peak_capacity;
+	char *buffer; /* owned, RECORD_BUFFER_SIZE bytes */
+	int err;      /* first write error */
+};
+
+static const char *const section_names[SECTION_COUNT] = {
+        "processes", "gc_cycles", "calls", "allocations", "anomalies", "discarded",
+};
+
+/* ---- cJSON helpers ---- */
+
+static cJSON *json_uint(uint64_t value)
+{
+	/* NOTE: values above 2^53 - 1 (only seen in corrupt input) are clamped. */
+	if (value > JSON_MAX_EXACT_INTEGER)
+		value = JSON_MAX_EXACT_INTEGER;
+	return cJSON_CreateNumber((double)value);
+}
+
+static void add_uint(cJSON *object, const char *name, uint64_t value)
+{
+	cJSON_AddItemToObject(object, name, json_uint(value));
+}
+
+/* Adds a time, a pid, an id or a count, or null for LT_NONE (any negative value). */
+static void add_optional(cJSON *object, const char *name, int64_t value)
+{
+	if (value < 0)
+		cJSON_AddNullToObject(object, name);
+	else
+		add_uint(object, name, (uint64_t)value);
+}
+
+static void add_hex(cJSON *object, const char *name, uint64_t value)
+{
+	char text[24];
+
+	snprintf(text, sizeof(text), "0x%" PRIx64, value);
+	cJSON_AddStringToObject(object, name, text);
+}
+
+static void add_string_or_null(cJSON *object, const char *name, const char *value)
+{
+	if (value)
+		cJSON_AddStringToObject(object, name, value);
+	else
+		cJSON_AddNullToObject(object, name);
+}
+
+/* Prints item on one line to out and deletes it. */
+static int print_line(struct cg_json_writer *writer, FILE *out, cJSON *item, const char *prefix)
+{
+	char *text = NULL;
+	const char *line = writer->buffer;
+	int err = 0;
+
+	if (!item)
+		return -ENOMEM;
+	if (!cJSON_PrintPreallocated(item, writer->buffer, RECORD_BUFFER_SIZE, false)) {
+		text = cJSON_PrintUnformatted(item);
+		line = text;
+	}
+	if (!line)
+		err = -ENOMEM;
+	else if (fprintf(out, "%s%s", prefix, line) < 0)
+		err = -EIO;
+	free(text);
+	cJSON_Delete(item);
+	return err;
+}
+
+static int section_append(struct cg_json_writer *writer, enum section section, cJSON *item)
+{
+	struct section_file *file = &writer->sections[section];
+	int err = print_line(writer, file->file, item, file->records ? ",\n    " : "    ");
+
+	if (!err)
+		file->records++;
+	if (err && !writer->err)
+		writer->err = err;
+	return err;
+}
+
+/* ---- Sink callbacks ---- */
+
+static int on_allocation(void *data, const struct lt_allocation *record)
+{
+	cJSON *item = cJSON_CreateObject();
+
+	if (!item)
+		return -ENOMEM;
+	add_uint(item, "id", record->id);
+	if (record->has_object_id)
+		add_uint(item, "object_id", record->object_id);
+	else
+		cJSON_AddNullToObject(item, "object_id");
+	add_uint(item, "trace", record->trace);
+	add_uint(item, "pid", (uint64_t)record->pid);
+	add_optional(item, "m", record->m);
+	add_optional(item, "tid", record->tid);
+	cJSON_AddStringToObject(item, "kind", lt_alloc_kind_name(record->kind));
+	add_hex(item, "addr", record->addr);
+	add_uint(item, "size", record->size);
+	add_optional(item, "depth", record->depth);
+	add_optional(item, "alloc", record->alloc);
+	add_optional(item, "release", record->release);
+	add_optional(item, "free", record->free);
+	add_optional(item, "gc_cycle", record->gc_cycle);
+	cJSON_AddStringToObject(item, "state", lt_alloc_state_name(record->state));
+	cJSON_AddBoolToObject(item, "uncertain", record->uncertain);
+	return section_append(data, SECTION_ALLOCATIONS, item);
+}
+
+static int on_call(void *data, const struct lt_call *record)
+{
+	cJSON *item = cJSON_CreateObject();
+
+	if (!item)
+		return -ENOMEM;
+	add_uint(item, "id", record->id);
+	add_uint(item, "trace", record->trace);
+	add_uint(item, "pid", (uint64_t)record->pid);
+	add_uint(item, "m", record->m);
+	add_optional(item, "tid", record->tid);
+	add_uint(item, "depth", record->depth);
+	cJSON_AddStringToObject(item, "kind", lt_call_kind_name(record->kind));
+	if (record->has_fn)
+		add_hex(item, "fn", record->fn);
+	else
+		cJSON_AddNullToObject(item, "fn");
+	add_optional(item, "entry", record->entry);
+	add_optional(item, "exit", record->exit);
+	cJSON_AddBoolToObject(item, "uncertain", record->uncertain);
+	return section_append(data, SECTION_CALLS, item);
+}
+
+static const char *gc_reason_name(uint64_t reason)
+{
+	/* Values of the runtime's enum cgomal_gc_reason. */
+	switch (reason) {
+	case 0:
+		return "automatic";
+	case 1:
+		return "forced";
+	case 2:
+		return "out_of_memory";
+	default:
+		return "other";
+	}
+}
+
+static void add_gc_field(cJSON *item, const char *name, bool present, uint64_t value)
+{
+	if (present)
+		add_uint(item, name, value);
+	else
+		cJSON_AddNullToObject(item, name);
+}
+
+static int on_gc_cycle(void *data, const struct lt_gc_cycle *cycle)
+{
+	cJSON *item = cJSON_CreateObject();
+
+	if (!item)
+		return -ENOMEM;
+	add_uint(item, "trace", cycle->trace);
+	add_uint(item, "pid", (uint64_t)cycle->pid);
+	add_uint(item, "cycle", cycle->cycle);
+	cJSON_AddStringToObject(item, "reason",
+	                        cycle->has_start ? gc_reason_name(cycle->reason) : "other");
+	if (cycle->has_start)
+		add_uint(item, "reason_code",
+		         cycle->reason > INT32_MAX ? INT32_MAX : cycle->reason);
+	else
+		cJSON_AddNumberToObject(item, "reason_code", -1);
+	add_optional(item, "start", cycle->has_start ? cycle->start : LT_NONE);
+	add_optional(item, "end", cycle->has_end ? cycle->end : LT_NONE);
+	add_gc_field(item, "pause_ns", cycle->has_end, cycle->pause_ns);
+	add_gc_field(item, "live_bytes_before", cycle->has_start, cycle->live_bytes_before);
+	add_gc_field(item, "goal_bytes", cycle->has_start, cycle->goal_bytes);
+	add_gc_field(item, "marked_objects", cycle->has_end, cycle->marked_objects);
+	add_gc_field(item, "freed_objects", cycle->has_end, cycle->freed_objects);
+	add_gc_field(item, "freed_bytes", cycle->has_end, cycle->freed_bytes);
+	add_gc_field(item, "live_bytes_after", cycle->has_end, cycle->live_bytes_after);
+	cJSON_AddBoolToObject(item, "uncertain", cycle->uncertain);
+	return section_append(data, SECTION_GC_CYCLES, item);
+}
+
+static int on_anomaly(void *data, const struct lt_anomaly *anomaly)
+{
+	cJSON *item = cJSON_CreateObject();
+
+	if (!item)
+		return -ENOMEM;
+	cJSON_AddStringToObject(item, "kind", lt_anomaly_kind_name(anomaly->kind));
+	add_uint(item, "trace", anomaly->trace);
+	add_uint(item, "pid", (uint64_t)anomaly->pid);
+	add_optional(item, "m", anomaly->m);
+	add_optional(item, "tid", anomaly->tid);
+	add_optional(item, "time", anomaly->time);
+	add_optional(item, "allocation", anomaly->allocation);
+	add_optional(item, "call", anomaly->call);
+	if (anomaly->has_addr)
+		add_hex(item, "addr", anomaly->addr);
+	else
+		cJSON_AddNullToObject(item, "addr");
+	cJSON_AddBoolToObject(item, "uncertain", anomaly->uncertain);
+	cJSON_AddStringToObject(item, "message", anomaly->message);
+	return section_append(data, SECTION_ANOMALIES, item);
+}
+
+static int on_discarded(void *data, const struct lt_discarded *discarded)
+{
+	cJSON *item = cJSON_CreateObject();
+
+	if (!item)
+		return -ENOMEM;
+	add_uint(item, "trace", discarded->trace);
+	add_uint(item, "stream", discarded->stream);
+	cJSON_AddStringToObject(item, "kind",
+	                        discarded->kind == LT_DISCARDED_EVENTS ? "events" : "packets");
+	add_gc_field(item, "count", discarded->has_count, discarded->count);
+	add_optional(item, "begin", discarded->begin);
+	add_optional(item, "end", discarded->end);
+	return section_append(data, SECTION_DISCARDED, item);
+}
+
+static int on_process(void *data, const struct lt_process_info *process)
+{
+	struct cg_json_writer *writer = data;
+	cJSON *item = cJSON_CreateObject();
+	cJSON *tids, *ms;
+
+	if (!item)
+		return -ENOMEM;
+	add_uint(item, "trace", process->trace);
+	add_uint(item, "pid", (uint64_t)process->pid);
+	add_string_or_null(item, "procname", process->procname);
+	add_uint(item, "begin", process->begin > 0 ? (uint64_t)process->begin : 0);
+	add_uint(item, "end", process->end > 0 ? (uint64_t)process->end : 0);
+	tids = cJSON_AddArrayToObject(item, "tids");
+	for (uint32_t i = 0; tids && i < process->tid_count; i++)
+		cJSON_AddItemToArray(tids, json_uint((uint64_t)process->tids[i]));
+	ms = cJSON_AddArrayToObject(item, "ms");
+	for (uint32_t i = 0; ms && i < process->m_count; i++) {
+		const struct lt_m_info *m = &process->ms[i];
+		cJSON *entry = cJSON_CreateObject();
+		cJSON *m_tids;
+
+		if (!entry)
+			break;
+		add_uint(entry, "m", m->m);
+		m_tids = cJSON_AddArrayToObject(entry, "tids");
+		for (uint32_t t = 0; m_tids && t < m->tid_count; t++)
+			cJSON_AddItemToArray(m_tids, json_uint((uint64_t)m->tids[t]));
+		add_optional(entry, "attach", m->attach);
+		add_optional(entry, "detach", m->detach);
+		cJSON_AddItemToArray(ms, entry);
+
+		if (writer->peak_count == writer->peak_capacity) {
+			size_t capacity = writer->peak_capacity ? writer->peak_capacity * 2 : 8;
+			struct peak *grown = realloc(writer->peaks, capacity * sizeof(*grown));
+
+			if (!grown) {
+				cJSON_Delete(item);
+				return -ENOMEM;
+			}
+			writer->peaks = grown;
+			writer->peak_capacity = capacity;
+		}
+		writer->peaks[writer->peak_count++] =
+		        (struct peak){process->trace, process->pid, m->m, m->peak_pinned_bytes,
+		                      m->peak_pinned_time};
+	}
+	return section_append(writer, SECTION_PROCESSES, item);
+}
+
+/* ---- Counters ---- */
+
+static uint64_t series_key(uint32_t trace, int64_t pid, int64_t m, enum lt_counter_name name)
+{
+	/* Mixed, not packed: the table only needs equal keys for equal series. */
+	uint64_t key = ((uint64_t)trace << 40) ^ ((uint64_t)pid << 8) ^ (uint64_t)name;
+
+	return key ^ ((uint64_t)(m + 1) * 0x9e3779b97f4a7c15ULL);
+}
+
+static struct series *series_lookup(struct cg_json_writer *writer, uint32_t trace, int64_t pid,
+                                    int64_t m, enum lt_counter_name name)
+{
+	struct series *series = writer->last_series;
+	uint64_t key;
+
+	if (series && series->trace == trace && series->pid == pid && series->m == m &&
+	    series->name == name)
+		return series;
+	key = series_key(trace, pid, m, name);
+	/* Probe past key collisions between different series. */
+	while ((series = lt_table_get(&writer->series, key))) {
+		if (series->trace == trace && series->pid == pid && series->m == m &&
+		    series->name == name)
+			break;
+		key++;
+	}
+	if (!series) {
+		series = calloc(1, sizeof(*series));
+		if (!series)
+			return NULL;
+		series->trace = trace;
+		series->pid = pid;
+		series->m = m;
+		series->name = name;
+		if (lt_table_put(&writer->series, key, series)) {
+			free(series);
+			return NULL;
+		}
+	}
+	writer->last_series = series;
+	return series;
+}
+
+static int series_spill(struct cg_json_writer *writer, struct series *series)
+{
+	long offset;
+
+	if (series->chunk_count == series->chunk_capacity) {
+		uint32_t capacity = series->chunk_capacity ? series->chunk_capacity * 2 : 4;
+		long *grown = realloc(series->chunk_offsets, capacity * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		series->chunk_offsets = grown;
+		series->chunk_capacity = capacity;
+	}
+	if (fseek(writer->spill, 0, SEEK_END) != 0)
+		return -EIO;
+	offset = ftell(writer->spill);
+	if (offset < 0 || fwrite(series->buffer, sizeof(series->buffer), 1, writer->spill) != 1)
+		return -EIO;
+	series->chunk_offsets[series->chunk_count++] = offset;
+	series->buffered = 0;
+	return 0;
+}
+
+/* Keeps the newest sample apart so that a later one at the same time replaces it. */
+static int on_counter(void *data, uint32_t trace, int64_t pid, int64_t m, enum lt_counter_name name,
+                      lt_time time, uint64_t value)
+{
+	struct cg_json_writer *writer = data;
+	struct series *series = series_lookup(writer, trace, pid, m, name);
+
+	if (!series)
+		return -ENOMEM;
+	if (series->has_last && series->last.time == time) {
+		series->last.value = value;
+		return 0;
+	}
+	if (series->has_last) {
+		if (series->buffered == SERIES_CHUNK_SAMPLES) {
+			int err = series_spill(writer, series);
+
+			if (err)
+				return err;
+		}
+		series->buffer[series->buffered++] = series->last;
+	}
+	series->last = (struct sample){time < 0 ? 0 : time, value};
+	series->has_last = true;
+	return 0;
+}
+
+static int compare_series(const void *a, const void *b)
+{
+	const struct series *left = *(const struct series *const *)a;
+	const struct series *right = *(const struct series *const *)b;
+
+	if (left->trace != right->trace)
+		return left->trace < right->trace ? -1 : 1;
+	if (left->pid != right->pid)
+		return left->pid < right->pid ? -1 : 1;
+	if (left->m != right->m)
+		return left->m < right->m ? -1 : 1;
+	return (int)left->name - (int)right->name;
+}
+
+static int write_sample(FILE *out, const struct sample *sample, bool *first)
+{
+	uint64_t time = (uint64_t)sample->time;
+	uint64_t value =
+	        sample->value > JSON_MAX_EXACT_INTEGER ? JSON_MAX_EXACT_INTEGER : sample->value;
+
+	if (fprintf(out, "%s[%" PRIu64 ", %" PRIu64 "]", *first ? "" : ", ", time, value) < 0)
+		return -EIO;
+	*first = false;
+	return 0;
+}
+
+static int write_series(struct cg_json_writer *writer, FILE *out, const struct series *series)
+{
+	struct sample chunk[SERIES_CHUNK_SAMPLES];
+	bool first = true;
+	int err = 0;
+
+	if (fprintf(out, "{\"trace\": %" PRIu32 ", \"pid\": %" PRId64 ", \"m\": ", series->trace,
+	            series->pid) < 0)
+		return -EIO;
+	if (series->m < 0)
+		fputs("null", out);
+	else
+		fprintf(out, "%" PRId64, series->m);
+	fprintf(out, ", \"name\": \"%s\", \"unit\": \"bytes\", \"samples\": [",
+	        lt_counter_name_text(series->name));
+	for (uint32_t c = 0; c < series->chunk_count && !err; c++) {
+		if (fseek(writer->spill, series->chunk_offsets[c], SEEK_SET) != 0 ||
+		    fread(chunk, sizeof(chunk), 1, writer->spill) != 1)
+			return -EIO;
+		for (uint32_t i = 0; i < SERIES_CHUNK_SAMPLES && !err; i++)
+			err = write_sample(out, &chunk[i], &first);
+	}
+	for (uint32_t i = 0; i < series->buffered && !err; i++)
+		err = write_sample(out, &series->buffer[i], &first);
+	if (!err && series->has_last)
+		err = write_sample(out, &series->last, &first);
+	if (!err && fputs("]}", out) < 0)
+		err = -EIO;
+	return err;
+}
+
+static int write_counters(struct cg_json_writer *writer, FILE *out)
+{
+	struct series **all = NULL;
+	size_t count = writer->series.count, n = 0, cursor = 0;
+	struct series *series;
+	int err = 0;
+
+	if (fputs("  \"counters\": [", out) < 0)
+		return -EIO;
+	if (count) {
+		all = malloc(count * sizeof(*all));
+		if (!all)
+			return -ENOMEM;
+		while ((series = lt_table_next(&writer->series, &cursor, NULL)))
+			all[n++] = series;
+		qsort(all, n, sizeof(*all), compare_series);
+	}
+	for (size_t i = 0; i < n && !err; i++) {
+		fputs(i ? ",\n    " : "\n    ", out);
+		err = write_series(writer, out, all[i]);
+	}
+	free(all);
+	if (!err && fputs(n ? "\n  ],\n" : "],\n", out) < 0)
+		err = -EIO;
+	return err;
+}
+
+/* ---- Document ---- */
+
+static int copy_section(struct cg_json_writer *writer, FILE *out, enum section section)
+{
+	struct section_file *file = &writer->sections[section];
+	char chunk[65536];
+	size_t n;
+
+	if (fprintf(out, "  \"%s\": [", section_names[section]) < 0)
+		return -EIO;
+	if (file->records) {
+		fputc('\n', out);
+		if (fflush(file->file) != 0 || fseek(file->file, 0, SEEK_SET) != 0)
+			return -EIO;
+		while ((n = fread(chunk, 1, sizeof(chunk), file->file)) > 0) {
+			if (fwrite(chunk, 1, n, out) != n)
+				return -EIO;
+		}
+		if (ferror(file->file))
+			return -EIO;
+		fputs("\n  ", out);
+	}
+	return fputs("],\n", out) < 0 ? -EIO : 0;
+}
+
+static int write_traces(struct cg_json_writer *writer, FILE *out,
+                        const struct cg_reader_result *reader)
+{
+	int err = 0;
+
+	if (fputs("  \"traces\": [", out) < 0)
+		return -EIO;
+	for (size_t i = 0; i < reader->trace_count && !err; i++) {
+		const struct cg_trace_info *trace = &reader->traces[i];
+		cJSON *item = cJSON_CreateObject();
+		cJSON *paths;
+
+		if (!item)
+			return -ENOMEM;
+		add_uint(item, "id", i);
+		cJSON_AddStringToObject(item, "path", trace->path);
+		paths = cJSON_AddArrayToObject(item, "paths");
+		for (size_t p = 0; paths && p < trace->path_count; p++)
+			cJSON_AddItemToArray(paths, cJSON_CreateString(trace->paths[p]));
+		add_string_or_null(item, "name", trace->name);
+		add_string_or_null(item, "hostname", trace->hostname);
+		add_string_or_null(item, "domain", trace->domain);
+		add_uint(item, "streams", trace->streams);
+		add_uint(item, "events", trace->events);
+		add_optional(item, "begin", trace->has_times ? trace->begin : LT_NONE);
+		add_optional(item, "end", trace->has_times ? trace->end : LT_NONE);
+		err = print_line(writer, out, item, i ? ",\n    " : "\n    ");
+	}
+	if (!err && fputs(reader->trace_count ? "\n  ],\n" : "],\n", out) < 0)
+		err = -EIO;
+	return err;
+}
+
+static cJSON *json_count_bytes(const struct lt_count_bytes *value)
+{
+	cJSON *item = cJSON_CreateObject();
+
+	add_uint(item, "count", value->count);
+	add_uint(item, "bytes", value->bytes);
+	return item;
+}
+
+static cJSON *json_distribution(const struct lt_distribution *distribution)
+{
+	cJSON *item = cJSON_CreateObject();
+	bool empty = distribution->count == 0;
+
+	add_uint(item, "count", distribution->count);
+	add_optional(item, "min", empty ? LT_NONE : (int64_t)(distribution->min & INT64_MAX));
+	add_optional(item, "p50", empty ? LT_NONE : (int64_t)(distribution->p50 & INT64_MAX));
+	add_optional(item, "p90", empty ? LT_NONE : (int64_t)(distribution->p90 & INT64_MAX));
+	add_optional(item, "p99", empty ? LT_NONE : (int64_t)(distribution->p99 & INT64_MAX));
+	add_optional(item, "max", empty ? LT_NONE : (int64_t)(distribution->max & INT64_MAX));
+	add_optional(item, "total", empty ? LT_NONE : (int64_t)(distribution->total & INT64_MAX));
+	return item;
+}
+
+static cJSON *json_summary(struct cg_json_writer *writer, const struct cg_report_end *end)
+{
+	const struct lt_summary *summary = end->summary;
+	const struct cg_reader_result *reader = end->reader;
+	cJSON *root = cJSON_CreateObject();
+	cJSON *events = cJSON_AddObjectToObject(root, "events");
+	cJSON *by_name, *allocations, *by_kind, *peaks, *gc, *anomalies, *discarded;
+	struct lt_count_bytes total = {0, 0};
+
+	add_uint(events, "total", reader->events_total);
+	add_uint(events, "used", reader->events_used);
+	add_uint(events, "other", reader->events_other);
+	by_name = cJSON_AddObjectToObject(events, "by_name");
+	for (size_t i = 0; i < reader->event_count_count; i++)
+		add_uint(by_name, reader->event_counts[i].name, reader->event_counts[i].count);
+
+	allocations = cJSON_AddObjectToObject(root, "allocations");
+	for (int kind = 0; kind < LT_KIND_COUNT; kind++) {
+		total.count += summary->by_kind[kind].count;
+		total.bytes += summary->by_kind[kind].bytes;
+	}
+	add_uint(allocations, "count", total.count);
+	add_uint(allocations, "bytes", total.bytes);
+	by_kind = cJSON_AddObjectToObject(allocations, "by_kind");
+	for (int kind = 0; kind < LT_KIND_COUNT; kind++) {
+		cJSON *entry = json_count_bytes(&summary->by_kind[kind]);
+		cJSON *by_state = cJSON_AddObjectToObject(entry, "by_state");
+
+		for (int state = 0; state < LT_STATE_COUNT; state++)
+			cJSON_AddItemToObject(
+			        by_state, lt_alloc_state_name(state),
+			        json_count_bytes(&summary->by_kind_state[kind][state]));
+		cJSON_AddItemToObject(by_kind, lt_alloc_kind_name(kind), entry);
+	}
+
+	cJSON_AddItemToObject(root, "lifetime_ns", json_distribution(&summary->lifetime_ns));
+	cJSON_AddItemToObject(root, "pinned_ns", json_distribution(&summary->pinned_ns));
+
+	peaks = cJSON_AddArrayToObject(root, "peak_pinned_bytes");
+	for (size_t i = 0; i < writer->peak_count; i++) {
+		cJSON *entry = cJSON_CreateObject();
+
+		add_uint(entry, "trace", writer->peaks[i].trace);
+		add_uint(entry, "pid", (uint64_t)writer->peaks[i].pid);
+		add_uint(entry, "m", writer->peaks[i].m);
+		add_uint(entry, "bytes", writer->peaks[i].bytes);
+		add_optional(entry, "time", writer->peaks[i].time);
+		cJSON_AddItemToArray(peaks, entry);
+	}
+
+	gc = cJSON_AddObjectToObject(root, "gc");
+	add_uint(gc, "cycles", summary->gc_cycles);
+	cJSON_AddItemToObject(gc, "pause_ns", json_distribution(&summary->gc_pause_ns));
+
+	anomalies = cJSON_AddObjectToObject(root, "anomalies");
+	for (int kind = 0; kind < LT_ANOMALY_COUNT; kind++)
+		add_uint(anomalies, lt_anomaly_kind_name(kind), summary->anomalies[kind]);
+
+	discarded = cJSON_AddObjectToObject(root, "discarded");
+	add_uint(discarded, "events", summary->discarded_events);
+	add_uint(discarded, "packets", summary->discarded_packets);
+	add_uint(discarded, "windows", summary->discarded_windows);
+	add_uint(root, "uncertain_allocations", summary->uncertain_allocations);
+	return root;
+}
+
+int cg_json_writer_finish(struct cg_json_writer *writer, FILE *out, const struct cg_report_end *end)
+{
+	const struct cg_reader_result *reader = end->reader;
+	cJSON *summary;
+	char *summary_text;
+	int err = writer->err;
+
+	if (err)
+		return err;
+	fprintf(out, "{\n  \"format\": \"%s\",\n  \"version\": \"%s\",\n  \"time_unit\": \"ns\",\n",
+	        CG_REPORT_FORMAT, CG_REPORT_VERSION);
+	fprintf(out, "  \"origin\": \"%" PRId64 "\",\n  \"end\": %" PRId64 ",\n",
+	        reader->has_origin ? reader->origin : 0, reader->end);
+	fprintf(out, "  \"generator\": {\"name\": \"cgomal\", \"version\": \"%s\"},\n",
+	        end->generator_version);
+	err = write_traces(writer, out, reader);
+	for (int section = 0; section < SECTION_COUNT && !err; section++)
+		err = copy_section(writer, out, section);
+	if (!err)
+		err = write_counters(writer, out);
+	if (err)
+		return err;
+
+	summary = json_summary(writer, end);
+	summary_text = summary ? cJSON_Print(summary) : NULL;
+	cJSON_Delete(summary);
+	if (!summary_text)
+		return -ENOMEM;
+	fprintf(out, "  \"summary\": %s\n}\n", summary_text);
+	free(summary_text);
+	if (fflush(out) != 0 || ferror(out))
+		return -EIO;
+	return 0;
+}
+
+/* ---- Life cycle ---- */
+
+struct cg_json_writer *cg_json_writer_create(void)
+{
+	struct cg_json_writer *writer = calloc(1, sizeof(*writer));
+
+	if (!writer)
+		return NULL;
+	lt_table_init(&writer->series);
+	writer->buffer = malloc(RECORD_BUFFER_SIZE);
+	writer->spill = tmpfile();
+	if (!writer->buffer || !writer->spill)
+		goto fail;
+	for (int i = 0; i < SECTION_COUNT; i++) {
+		writer->sections[i].file = tmpfile();
+		if (!writer->sections[i].file)
+			goto fail;
+	}
+	return writer;
+
+fail:
+	cg_json_writer_destroy(writer);
+	return NULL;
+}
+
+void cg_json_writer_sink(struct cg_json_writer *writer, struct lt_sink *sink)
+{
+	memset(sink, 0, sizeof(*sink));
+	sink->data = writer;
+	sink->allocation = on_allocation;
+	sink->call = on_call;
+	sink->gc_cycle = on_gc_cycle;
+	sink->anomaly = on_anomaly;
+	sink->discarded = on_discarded;
+	sink->counter = on_counter;
+	sink->process = on_process;
+}
+
+void cg_json_writer_destroy(struct cg_json_writer *writer)
+{
+	size_t cursor = 0;
+	struct series *series;
+
+	if (!writer)
+		return;
+	for (int i = 0; i < SECTION_COUNT; i++) {
+		if (writer->sections[i].file)
+			fclose(writer->sections[i].file);
+	}
+	if (writer->spill)
+		fclose(writer->spill);
+	while ((series = lt_table_next(&writer->series, &cursor, NULL))) {
+		free(series->chunk_offsets);
+		free(series);
+	}
+	lt_table_destroy(&writer->series);
+	free(writer->peaks);
+	free(writer->buffer);
+	free(writer);
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Finding CTF traces below the paths given on the command line: a trace is
+ * a directory that contains a `metadata` file, at any depth, as the
+ * babeltrace2 command finds them.
+ *
+ * Error convention: 0, or a negative errno with a message in error[].
+ */
+#ifndef CGOMAL_TRACE_FIND_H
+#define CGOMAL_TRACE_FIND_H
+
+#include <stddef.h>
+
+struct cg_trace_dirs {
+	char **paths; /* owned, each owned; sorted, no duplicates */
+	size_t count;
+	size_t capacity;
+};
+
+/*
+ * Appends every trace directory below path (path itself included) to dirs.
+ * Fails when path does not exist; finding no trace there is not an error.
+ */
+int cg_trace_dirs_find(struct cg_trace_dirs *dirs, const char *path, char *error,
+                       size_t error_size);
+
+/* Sorts the directories and removes duplicates (one path given twice). */
+void cg_trace_dirs_sort(struct cg_trace_dirs *dirs);
+
+void cg_trace_dirs_destroy(struct cg_trace_dirs *dirs);
+
+#endif /* CGOMAL_TRACE_FIND_H */

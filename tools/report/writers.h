@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The writers of `cgomal report`: the lifetime report (JSON, through
+ * cJSON), Chrome Trace Event JSON, and a text summary. Each JSON writer
+ * is a struct lt_sink that receives records as the engine ends them and
+ * completes its document in its finish function.
+ *
+ * Error convention: 0 or a negative errno; write errors come back as -EIO.
+ */
+#ifndef CGOMAL_WRITERS_H
+#define CGOMAL_WRITERS_H
+
+#include <stdio.h>
+
+#include "../engine/lifetime.h"
+#include "reader.h"
+
+/* Format version that the JSON writer produces. */
+#define CG_REPORT_FORMAT  "cgomal-lifetimes"
+#define CG_REPORT_VERSION "1.0"
+
+/* Everything a writer needs at the end besides the streamed records. */
+struct cg_report_end {
+	const struct cg_reader_result *reader; /* borrowed */
+	const struct lt_summary *summary;      /* borrowed */
+	const char *generator_version;
+};
+
+/* ---- The lifetime report ---- */
+
+struct cg_json_writer;
+
+/*
+ * Creates a writer that keeps each section in a temporary file until the
+ * end, so that memory stays bounded by what is live. NULL on failure.
+ */
+struct cg_json_writer *cg_json_writer_create(void);
+void cg_json_writer_sink(struct cg_json_writer *writer, struct lt_sink *sink);
+
+/* Writes the whole document to out. */
+int cg_json_writer_finish(struct cg_json_writer *writer, FILE *out,
+                          const struct cg_report_end *end);
+void cg_json_writer_destroy(struct cg_json_writer *writer);
+
+/* ---- Chrome Trace Event JSON ---- */
+
+struct cg_chrome_writer;
+
+/* Creates a writer that streams its events straight to out (borrowed). */
+struct cg_chrome_writer *cg_chrome_writer_create(FILE *out);
+void cg_chrome_writer_sink(struct cg_chrome_writer *writer, struct lt_sink *sink);
+int cg_chrome_writer_finish(struct cg_chrome_writer *writer, const struct cg_report_end *end);
+void cg_chrome_writer_destroy(struct cg_chrome_writer *writer);
+
+/* ---- Text summary ---- */
+
+struct cg_summary_writer;
+
+/* Collects the per-M peaks and process count that the summary prints. */
+struct cg_summary_writer *cg_summary_writer_create(void);
+void cg_summary_writer_sink(struct cg_summary_writer *writer, struct lt_sink *sink);
+int cg_summary_writer_finish(struct cg_summary_writer *writer, FILE *out,
+                             const struct cg_report_end *end);
+void cg_summary_writer_destroy(struct cg_summary_writer *writer);
+
+#endif /* CGOMAL_WRITERS_H */
