@@ -155,7 +155,7 @@ case_global_busy() {
 }
 
 case_inside_global_busy() {
-	local state=$work/state other status=0
+	local state=$work/state other status=0 home
 	mkdir -p "$work/load"
 	LTTNG_HOME=$work lttng-sessiond --daemonize --no-kernel --load="$work/load"
 	other=$(cat /run/lttng/lttng-sessiond.pid)
@@ -170,6 +170,9 @@ case_inside_global_busy() {
 	[ "$status" != 0 ] || fail "start succeeded although daemon $other runs"
 	grep -q "a root session daemon already runs (pid $other)" "$work/stderr" ||
 		fail "unclear rejection: $(cat "$work/stderr")"
+	home=$(sed -n 's/.*starting a session daemon, LTTNG_HOME=//p' "$state/log")
+	[ -n "$home" ] && [ ! -e "$home" ] || fail "the rejected start left LTTNG_HOME '$home'"
+	[ ! -e "$state/pid" ] || fail "the rejected start left $state/pid"
 }
 
 case_user_mode() {

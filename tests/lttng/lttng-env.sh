@@ -144,6 +144,20 @@ start_user() {
 	cat "$home/.lttng/lttng-sessiond.pid" >"$state/pid"
 }
 
+# On a failed start: stop the daemon if it runs and remove what start made.
+start_abandon() {
+	local status=$?
+	[ "$status" = 0 ] && return
+	pid=$(cat "$state/pid" 2>/dev/null || true)
+	if is_sessiond "$pid"; then
+		stop_daemon "$pid" || true
+	fi
+	rm -rf "$home"
+	rm -f "$state/mode" "$state/pid" "$state/home"
+	log "start failed with status $status"
+	exit "$status"
+}
+
 cmd_start() {
 	command -v lttng-sessiond >/dev/null ||
 		die "lttng-sessiond not found on PATH; install the Debian package lttng-tools"
@@ -164,6 +178,7 @@ cmd_start() {
 	rm -f "$state/mode" "$state/pid" "$state/home" "$state/watchdog"
 
 	home=$(mktemp -d "${TMPDIR:-/tmp}/cgomal-lttng.XXXXXX")
+	trap start_abandon EXIT
 	mkdir "$home/load" # --load of an empty folder: no auto-loaded sessions
 	echo "$home" >"$state/home"
 	log "starting a session daemon, LTTNG_HOME=$home"
@@ -190,6 +205,7 @@ cmd_start() {
 	setsid "$0" watch "$state" "$PPID" "$(start_time_of "$PPID")" \
 		</dev/null >>"$state/log" 2>&1 9>&- &
 	echo $! >"$state/watchdog"
+	trap - EXIT
 	log "lttng-sessiond $pid ready ($mode mode), watchdog $!"
 	echo "lttng-env.sh: lttng-sessiond $pid ready ($mode mode, LTTNG_HOME=$home)"
 }
@@ -247,12 +263,12 @@ cmd_run() {
 }
 
 cmd_isolated() {
-	local empty
-	empty=$(mktemp -d "${TMPDIR:-/tmp}/cgomal-lttng-none.XXXXXX")
-	trap 'rm -rf "$empty"' EXIT
+	# Global, because the EXIT trap runs after the function has returned.
+	isolated_home=$(mktemp -d "${TMPDIR:-/tmp}/cgomal-lttng-none.XXXXXX")
+	trap 'rm -rf "$isolated_home"' EXIT
 	if [ "$(id -u)" = 0 ] && unshare --mount --propagation private true 2>/dev/null; then
 		mkdir -p /run/lttng
-		LTTNG_HOME="$empty" unshare --mount --propagation private -- bash -c '
+		LTTNG_HOME="$isolated_home" unshare --mount --propagation private -- bash -c '
 			mount -t tmpfs -o mode=0755,size=1m cgomal-lttng-none /run/lttng &&
 			mount -t tmpfs -o mode=1777,size=16m cgomal-lttng-shm /dev/shm &&
 			cd "$1" && shift && exec "$@"' cgomal-lttng "$PWD" "$@"
@@ -263,7 +279,7 @@ cmd_isolated() {
 			"hide it; skipping" >&2
 		return 77
 	fi
-	LTTNG_HOME="$empty" "$@"
+	LTTNG_HOME="$isolated_home" "$@"
 }
 
 [ $# -ge 1 ] || usage
