@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: MIT
 # End-to-end tests of the `cgomal` tracepoints: record a program in a real
 # LTTng session, decode the trace with babeltrace2 and check the events.
-# Run through the lttng_sessiond fixture (${CGOMAL_LTTNG_RUN}).
+# The recording cases run through the lttng_sessiond fixture
+# (${CGOMAL_LTTNG_RUN}); the others need no session daemon.
 # Usage: trace-test.sh CASE WORK_DIR PROGRAM [EXPECTED_FILE]
+# Environment: CGOMAL_LIBRARY and CGOMAL_PROVIDER, the built libcgomal and
+# libcgomal-tp.so, for the cases that lay out an install of their own.
 set -euo pipefail
 
 case_name=$1
@@ -35,7 +38,8 @@ record() {
 	lttng enable-event -u -s "$session" -c events "${event_args[@]}" >/dev/null
 	lttng add-context -u -s "$session" -c events -t vtid >/dev/null
 	lttng start "$session" >/dev/null
-	"$program" >"$work/stdout" 2>"$work/stderr" || fail "$program exited with $?: $(cat "$work/stderr")"
+	"$program" >"$work/stdout" 2>"$work/stderr" ||
+		fail "$program exited with $?: $(cat "$work/stderr")"
 	lttng stop "$session" >/dev/null
 	lttng destroy "$session" >/dev/null
 	babeltrace2 "$work/trace" >"$work/trace.txt"
@@ -65,6 +69,140 @@ case_provider_loglevel() {
 	grep -q '^cgomal:alloc:' "$work/events.txt" && fail "alloc was recorded below its log level"
 	grep -v '^cgomal:alloc:' "$expected" >"$work/expected.txt"
 	expect_same "$work/expected.txt" "$work/events.txt"
+}
+
+# ---- The runtime's events, recorded from runtime-scenario ----
+
+# Automatic collections would add cycles at moments that depend on timing.
+export CGOMAL_GOGC=off
+
+# Compare the recorded scenario, per thread, with the expected file.
+expect_scenario() {
+	awk -f "$(dirname "$0")/normalize.awk" "$work/stdout" "$work/trace.txt" >"$work/normalized.txt"
+	expect_same "$expected" "$work/normalized.txt"
+}
+
+case_runtime_tracked() {
+	record 'cgomal:*' --loglevel=TRACE_DEBUG_LINE
+	expect_scenario
+}
+
+case_runtime_alloc() {
+	record 'cgomal:*'
+	expect_scenario
+}
+
+case_runtime_untracked() {
+	export CGOMAL_DEBUG=cgomaltrack=0
+	record 'cgomal:*' --loglevel=TRACE_DEBUG_LINE
+	expect_scenario
+}
+
+# ---- Loading the provider, without a session ----
+
+# Lay out libcgomal alone in $work/lib, as an install without the provider,
+# and make the program use it.
+install_without_provider() {
+	[ -n "${CGOMAL_LIBRARY:-}" ] || fail "CGOMAL_LIBRARY is not set"
+	mkdir -p "$work/lib"
+	cp "$CGOMAL_LIBRARY" "$work/lib/libcgomal.so.0"
+	export LD_LIBRARY_PATH="$work/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+}
+
+# Run the program with --loaded; its output goes to $work/stdout and
+# $work/stderr.
+run_loaded() {
+	"$program" --loaded >"$work/stdout" 2>"$work/stderr" ||
+		fail "$program exited with $?: $(cat "$work/stderr")"
+}
+
+expect_loaded() {
+	grep -qx "loaded $1 $2" "$work/stdout" ||
+		fail "expected 'loaded $1 $2', the program printed: $(grep '^loaded' "$work/stdout")"
+}
+
+expect_quiet() {
+	[ ! -s "$work/stderr" ] || fail "the program printed on stderr: $(cat "$work/stderr")"
+}
+
+expect_warning() {
+	[ "$(wc -l <"$work/stderr")" = 1 ] ||
+		fail "expected one warning line, stderr was: $(cat "$work/stderr")"
+	grep -qF -- "$1" "$work/stderr" ||
+		fail "the warning does not contain '$1': $(cat "$work/stderr")"
+}
+
+case_no_provider() {
+	install_without_provider
+	"$program" >"$work/stdout" 2>"$work/stderr" ||
+		fail "$program exited with $?: $(cat "$work/stderr")"
+	expect_quiet
+	if grep -v '^map ' "$work/stdout"; then
+		fail "the program printed more than its map lines (above)"
+	fi
+	run_loaded
+	grep -qx "library $work/lib/libcgomal.so.0" "$work/stdout" ||
+		fail "the program did not use $work/lib/libcgomal.so.0: $(grep '^library' "$work/stdout")"
+	expect_loaded libcgomal-tp.so no
+	expect_loaded liblttng-ust.so no
+	expect_quiet
+}
+
+case_trace_off() {
+	CGOMAL_TRACE=0 run_loaded
+	expect_loaded libcgomal-tp.so no
+	expect_loaded liblttng-ust.so no
+	expect_quiet
+	# The provider is beside libcgomal in the build tree: found by default.
+	run_loaded
+	expect_loaded libcgomal-tp.so yes
+	expect_loaded liblttng-ust.so yes
+	expect_quiet
+}
+
+case_trace_named() {
+	install_without_provider
+	[ -n "${CGOMAL_PROVIDER:-}" ] || fail "CGOMAL_PROVIDER is not set"
+	CGOMAL_TRACE=$CGOMAL_PROVIDER run_loaded
+	expect_loaded libcgomal-tp.so yes
+	expect_quiet
+
+	CGOMAL_TRACE=$work/missing/libcgomal-tp.so run_loaded
+	expect_loaded libcgomal-tp.so no
+	expect_warning "cannot load the tracepoint provider CGOMAL_TRACE=$work/missing/libcgomal-tp.so"
+
+	CGOMAL_TRACE=1 run_loaded
+	expect_loaded libcgomal-tp.so no
+	expect_warning "CGOMAL_TRACE=1 but the tracepoint provider libcgomal-tp.so is not installed"
+
+	CGOMAL_TRACE=yes run_loaded
+	expect_loaded libcgomal-tp.so no
+	expect_warning "invalid CGOMAL_TRACE=yes: expected 0, 1 or the path of libcgomal-tp.so"
+}
+
+case_broken_provider() {
+	install_without_provider
+	echo "not a shared object" >"$work/lib/libcgomal-tp.so"
+	run_loaded
+	expect_loaded libcgomal-tp.so no
+	expect_warning "cannot load the tracepoint provider $work/lib/libcgomal-tp.so"
+	CGOMAL_TRACE=0 run_loaded
+	expect_quiet
+}
+
+# Run through ${CGOMAL_LTTNG_ISOLATED}: the provider loads liblttng-ust,
+# which finds no session daemon and must not wait for one (its default
+# LTTNG_UST_REGISTER_TIMEOUT is 3 s).
+readonly no_sessiond_max_init_ms=1000
+
+case_no_sessiond() {
+	unset LTTNG_UST_REGISTER_TIMEOUT
+	run_loaded
+	expect_loaded liblttng-ust.so yes
+	expect_quiet
+	awk -v max="$no_sessiond_max_init_ms" '$1 == "init_ms" { found = 1; if ($2 + 0 >= max) exit 1 }
+		END { exit !found }' "$work/stdout" ||
+		fail "cgomal_init took $(grep init_ms "$work/stdout") (maximum $no_sessiond_max_init_ms ms)"
 }
 
 "case_$case_name"
