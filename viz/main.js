@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: MIT
+// Entry point of the viewer: loads the embedded report or one the user opens (load), builds the
+// model (index), and wires the timeline and the panels (render). It also exposes
+// window.cgomalViewer, a small read-only interface for the end-to-end tests and the benchmark.
+
+import { formatTime, formatDuration } from './time.js';
+import { parseReport, ReportError } from './report.js';
+import { buildModel } from './model.js';
+import { applyFilter, isEmptyFilter, emptyFilter } from './filter.js';
+import { computeStats } from './stats.js';
+import { Timeline } from './timeline.js';
+import { renderSummary, renderDetails, renderAnomalyList, fillAnomalyKinds, renderRangeSelection, fillFilterOptions, fillTrackOptions, readFilter, tooltipText, ANOMALY_PAGE } from './panels.js';
+import { formatCount } from './units.js';
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+	status: 'loading',
+	model: null,
+	source: '',
+	timings: {},
+	anomalyLimit: ANOMALY_PAGE,
+	filter: emptyFilter(),
+	detailsTarget: null,
+};
+
+const timeline = new Timeline($('canvas'), $('vscroll'), $('vscroll-spacer'), {
+	onHover: showHover,
+	onClick: onTimelineClick,
+	onRangeSelect: showRange,
+	onViewChange: () => {},
+});
+
+const actions = {
+	selectAllocation: (index) => selectTarget({ type: 'allocation', index }, true),
+	selectCall: (index) => selectTarget({ type: 'call', index }, true),
+	selectGcCycle: (index) => selectTarget({ type: 'gc', index }, true),
+	jumpToAnomaly,
+	showMoreAnomalies: () => {
+		state.anomalyLimit += ANOMALY_PAGE;
+		renderAnomalies();
+	},
+};
+
+// ---- Loading ----
+
+function showError(message) {
+	state.status = 'error';
+	state.error = message;
+	$('error').textContent = message;
+	$('error').hidden = false;
+}
+
+// Opens report TEXT read from SOURCE, replacing what the page shows. A report that cannot be
+// read leaves an error message and the welcome text, never a blank page.
+function openReport(text, source) {
+	state.status = 'loading';
+	$('error').hidden = true;
+	const t0 = performance.now();
+	let model;
+	try {
+		const report = parseReport(text, source);
+		const t1 = performance.now();
+		model = buildModel(report);
+		state.timings = { parseMs: t1 - t0, indexMs: performance.now() - t1 };
+	} catch (err) {
+		const message = err instanceof ReportError ? err.message
+			: `${source} could not be opened: ${err && err.message ? err.message : String(err)}. ` +
+				'The file may be damaged; write the report again with `cgomal report`.';
+		showError(message);
+		$('viewer').hidden = true;
+		$('welcome').hidden = false;
+		return false;
+	}
+
+	state.model = model;
+	state.source = source;
+	state.filter = emptyFilter();
+	state.anomalyLimit = ANOMALY_PAGE;
+	state.detailsTarget = null;
+	$('source-name').textContent = source;
+	$('welcome').hidden = true;
+	$('viewer').hidden = false;
+	$('filters').reset();
+	fillFilterOptions($('filters'), model, '');
+	fillAnomalyKinds($('anomaly-kind'), model);
+	$('anomaly-count').textContent = `(${formatCount(model.report.anomalies.length)})`;
+	$('filter-state').textContent = '';
+	timeline.setModel(model);
+	renderAnomalies();
+	renderSummaryTab();
+	showTab(model.report.anomalies.length ? 'anomalies' : 'summary');
+	const t2 = performance.now();
+	requestAnimationFrame(() => {
+		timeline.render();
+		state.timings.firstRenderMs = performance.now() - t2;
+		state.timings.totalMs = performance.now() - t0;
+		state.status = 'ready';
+	});
+	return true;
+}
+
+function loadEmbedded() {
+	const slot = $('cgomal-report');
+	const text = slot ? slot.textContent : '';
+	if (text.trim() === '') {
+		state.status = 'empty';
+		$('welcome').hidden = false;
+		return;
+	}
+	openReport(text, 'embedded report');
+}
+
+async function openFile(file) {
+	let text;
+	try {
+		text = await file.text();
+	} catch (err) {
+		showError(`${file.name} could not be read: ${err.message}. Check that the file still exists and is readable.`);
+		return;
+	}
+	openReport(text, file.name);
+}
+
+// ---- Panels ----
+
+function showTab(name) {
+	for (const button of document.querySelectorAll('#tabs button'))
+		button.setAttribute('aria-selected', String(button.dataset.tab === name));
+	for (const section of document.querySelectorAll('.tab'))
+		section.hidden = section.id !== `tab-${name}`;
+}
+
+function renderSummaryTab() {
+	const stats = computeStats(state.model);
+	const note = isEmptyFilter(state.filter) ? '' : `Filtered: the numbers below count the ${formatCount(stats.total.count)} allocations that the filters show.`;
+	renderSummary($('tab-summary'), state.model, stats, note);
+}
+
+function renderAnomalies() {
+	renderAnomalyList($('anomaly-list'), state.model, $('anomaly-kind').value, state.anomalyLimit, actions);
+}
+
+function selectTarget(target, jump) {
+	state.detailsTarget = target;
+	const related = renderDetails($('tab-details'), state.model, target, actions);
+	timeline.setSelection({
+		allocation: target.type === 'allocation' ? target.index : -1,
+		call: related.call,
+		gcCycle: related.gcCycle,
+	});
+	showTab('details');
+	if (!jump)
+		return;
+	const model = state.model;
+	if (target.type === 'allocation') {
+		const start = model.alloc.starts[target.index];
+		const end = model.alloc.ends[target.index];
+		const track = model.alloc.tracks[target.index];
+		timeline.focus((start + end) / 2, Math.max((end - start) * 1.6, 1000), (row) => row.track === track && row.type === 'allocation');
+	} else if (target.type === 'call') {
+		const start = model.call.starts[target.index];
+		const end = model.call.ends[target.index];
+		timeline.focus((start + end) / 2, Math.max((end - start) * 1.6, 1000), (row) => row.type === 'call' && row.lane.items.includes(target.index));
+	} else if (target.type === 'gc') {
+		const start = model.gc.starts[target.index];
+		const end = model.gc.ends[target.index];
+		timeline.focus((start + end) / 2, Math.max((end - start) * 20, 1000), null);
+	}
+}
+
+function jumpToAnomaly(index) {
+	const model = state.model;
+	const anomaly = model.report.anomalies[index];
+	const allocation = anomaly.allocation !== null ? model.allocationById.get(anomaly.allocation) : undefined;
+	const call = anomaly.call !== null ? model.callById.get(anomaly.call) : undefined;
+	if (allocation !== undefined) {
+		if (!model.visible[allocation])
+			resetFilters();
+		selectTarget({ type: 'allocation', index: allocation }, true);
+	} else if (call !== undefined) {
+		selectTarget({ type: 'call', index: call }, true);
+	} else if (anomaly.time !== null) {
+		timeline.focus(anomaly.time, Math.max(model.end / 1000, 1000), (row) => row.process && row.process.pid === anomaly.pid && row.process.trace === anomaly.trace);
+		timeline.setSelection({ range: [anomaly.time, anomaly.time] });
+	}
+}
+
+function showRange(range) {
+	renderRangeSelection($('tab-selection'), state.model, range, actions);
+	showTab('selection');
+}
+
+function showHover(hit, time, event) {
+	const tooltip = $('tooltip');
+	$('hover-time').textContent = time === null || time === undefined ? '' : `pointer at ${formatTime(Math.round(time), timeline.view.nsPerPx)}`;
+	const text = hit && state.model ? tooltipText(state.model, hit) : '';
+	if (!text || !event) {
+		tooltip.hidden = true;
+		return;
+	}
+	tooltip.textContent = text;
+	tooltip.hidden = false;
+	const x = Math.min(event.clientX + 14, window.innerWidth - tooltip.offsetWidth - 8);
+	const y = event.clientY + 18 + tooltip.offsetHeight > window.innerHeight ? event.clientY - tooltip.offsetHeight - 10 : event.clientY + 18;
+	tooltip.style.left = `${Math.max(4, x)}px`;
+	tooltip.style.top = `${Math.max(4, y)}px`;
+}
+
+function onTimelineClick(hit) {
+	if (!hit) {
+		timeline.setSelection({ allocation: -1, call: -1, gcCycle: -1 });
+		return;
+	}
+	if (hit.type === 'process')
+		timeline.toggleProcess(hit.process);
+	else if (hit.type === 'allocation' || (hit.type === 'aggregate' && hit.kind === 'allocation'))
+		selectTarget({ type: 'allocation', index: hit.index }, false);
+	else if (hit.type === 'call' || (hit.type === 'aggregate' && hit.kind === 'call'))
+		selectTarget({ type: 'call', index: hit.index }, false);
+	else if (hit.type === 'gc')
+		selectTarget({ type: 'gc', index: hit.index }, false);
+}
+
+// ---- Filters ----
+
+function applyFilters() {
+	const form = $('filters');
+	let filter;
+	try {
+		filter = readFilter(form);
+	} catch (err) {
+		$('filter-error').textContent = err.message;
+		return;
+	}
+	$('filter-error').textContent = '';
+	state.filter = filter;
+	const shown = applyFilter(state.model, filter);
+	$('filter-state').textContent = isEmptyFilter(filter) ? '' : `(${formatCount(shown)} shown)`;
+	timeline.relayout();
+	renderSummaryTab();
+}
+
+function resetFilters() {
+	$('filters').reset();
+	fillTrackOptions($('filters'), state.model);
+	applyFilters();
+}
+
+// ---- Wiring ----
+
+function attachControls() {
+	$('file-input').addEventListener('change', (event) => {
+		const file = event.target.files && event.target.files[0];
+		if (file)
+			openFile(file);
+		event.target.value = '';
+	});
+	$('fit-button').addEventListener('click', () => timeline.fitAll());
+	$('help-button').addEventListener('click', () => {
+		$('help').hidden = !$('help').hidden;
+	});
+	for (const button of document.querySelectorAll('#tabs button'))
+		button.addEventListener('click', () => showTab(button.dataset.tab));
+	$('anomaly-kind').addEventListener('change', () => {
+		state.anomalyLimit = ANOMALY_PAGE;
+		renderAnomalies();
+	});
+
+	const form = $('filters');
+	form.addEventListener('submit', (event) => event.preventDefault());
+	form.addEventListener('change', (event) => {
+		if (event.target.name === 'process')
+			fillTrackOptions(form, state.model);
+		applyFilters();
+	});
+	form.addEventListener('reset', () => setTimeout(() => {
+		fillTrackOptions(form, state.model);
+		applyFilters();
+	}, 0));
+
+	document.addEventListener('keydown', (event) => {
+		const target = event.target;
+		if (target instanceof HTMLInputElement || target instanceof HTMLSelectElement || event.ctrlKey || event.metaKey)
+			return;
+		if (event.key === '?') {
+			$('help').hidden = !$('help').hidden;
+		} else if (event.key === 'Escape') {
+			$('help').hidden = true;
+			timeline.setSelection({ range: null, allocation: -1, call: -1, gcCycle: -1 });
+		} else if (timeline.onKey(event)) {
+			event.preventDefault();
+		}
+	});
+
+	let dragDepth = 0;
+	document.addEventListener('dragenter', (event) => {
+		event.preventDefault();
+		dragDepth++;
+		$('drop-overlay').hidden = false;
+	});
+	document.addEventListener('dragleave', () => {
+		dragDepth = Math.max(0, dragDepth - 1);
+		if (dragDepth === 0)
+			$('drop-overlay').hidden = true;
+	});
+	document.addEventListener('dragover', (event) => event.preventDefault());
+	document.addEventListener('drop', (event) => {
+		event.preventDefault();
+		dragDepth = 0;
+		$('drop-overlay').hidden = true;
+		const file = event.dataTransfer && event.dataTransfer.files[0];
+		if (file)
+			openFile(file);
+	});
+}
+
+// Read-only access for the end-to-end tests and the benchmark; nothing in the page uses it.
+window.cgomalViewer = {
+	get status() {
+		return state.status;
+	},
+	get error() {
+		return state.error || null;
+	},
+	get timings() {
+		return { ...state.timings };
+	},
+	get view() {
+		return { ...timeline.view };
+	},
+	get lastFrame() {
+		return timeline.lastCounts ? { ...timeline.lastCounts } : null;
+	},
+	get frameTimes() {
+		return [...timeline.frameTimes];
+	},
+	get frames() {
+		return timeline.frames;
+	},
+	get selection() {
+		return { ...timeline.selection };
+	},
+	trackLabels: () => state.model ? state.model.shownTracks.map((track) => `${track.process.label} ${track.label}`) : [],
+	rowCount: (type) => timeline.layout.rows.filter((row) => row.type === type).length,
+	allocationIndex: (id) => state.model ? state.model.allocationById.get(id) : undefined,
+	locateAllocation: (index) => timeline.locateAllocation(index),
+	locateCall: (index) => timeline.locateCall(index),
+	describeView: () => timeline.describeView(),
+	formatDuration,
+	renderNow: () => {
+		timeline.render();
+		return timeline.frameTimes[timeline.frameTimes.length - 1];
+	},
+};
+
+attachControls();
+loadEmbedded();

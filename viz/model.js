@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: MIT
+// Index stage (load → index → render): turns a checked report into processes and tracks, columnar
+// arrays of allocation times, packed lanes of calls, lifetimes and GC cycles, counters, and
+// sorted orders for time-range queries. Everything else reads the report through this model.
+
+import { argsortByKey, lowerBound, upperBound, packLanes, Lane, StepSeries, MARK_ANOMALY, MARK_UNCERTAIN } from './lanes.js';
+
+export const KINDS = ['cgo', 'managed', 'malloc'];
+export const STATES = ['freed', 'released', 'pinned', 'live_at_end'];
+// Index for a kind or state that a later minor version adds; drawn and counted as "other".
+export const OTHER_CODE = 255;
+
+// Mark bit of call spans that run managed code (callbacks) rather than foreign code.
+export const MARK_CALLBACK = 8;
+
+// Lanes per track before further overlapping lifetimes go to the track's overflow row. Sixteen
+// rows of lifetime bars stay readable at the smallest row height.
+const MAX_ALLOCATION_LANES = 16;
+// Lanes per call depth; spans at one depth of one M never overlap in a well-formed report.
+const MAX_CALL_LANES = 4;
+
+function processKey(trace, pid) {
+	return `${trace}/${pid}`;
+}
+
+function trackKeyOf(trace, pid, m, tid) {
+	return m !== null ? `${trace}/${pid}/m${m}` : `${trace}/${pid}/t${tid === null ? '?' : tid}`;
+}
+
+function codeOf(list, value) {
+	const index = list.indexOf(value);
+	return index >= 0 ? index : OTHER_CODE;
+}
+
+// Builds the model of REPORT, which checkReport accepted.
+export function buildModel(report) {
+	const model = {
+		report,
+		origin: report.origin,
+		begin: 0,
+		end: report.end,
+		processes: [],
+		tracks: [],
+		processByKey: new Map(),
+		trackByKey: new Map(),
+		callById: new Map(),
+		allocationById: new Map(),
+		anomaliesByAllocation: new Map(),
+		anomaliesByCall: new Map(),
+	};
+	indexProcesses(model, report);
+	indexCalls(model, report);
+	indexAllocations(model, report);
+	indexGcCycles(model, report);
+	indexCounters(model, report);
+	indexDiscarded(model, report);
+	sortTracks(model);
+	model.visible = new Uint8Array(model.alloc.count).fill(1);
+	model.shownTracks = model.tracks;
+	relayoutAllocations(model);
+	return model;
+}
+
+function ensureProcess(model, trace, pid) {
+	const key = processKey(trace, pid);
+	let process = model.processByKey.get(key);
+	if (!process) {
+		process = {
+			key, trace, pid, procname: null, begin: 0, end: model.end, tracks: [], ms: [],
+			gcCycles: [], gcLanes: [], liveBytes: null, discarded: [], label: '',
+		};
+		model.processByKey.set(key, process);
+		model.processes.push(process);
+	}
+	return process;
+}
+
+function ensureTrack(model, trace, pid, m, tid) {
+	const key = trackKeyOf(trace, pid, m, tid);
+	let track = model.trackByKey.get(key);
+	if (!track) {
+		const process = ensureProcess(model, trace, pid);
+		const info = m !== null ? process.ms.find((entry) => entry.m === m) : null;
+		const tids = info && Array.isArray(info.tids) ? info.tids : [];
+		track = {
+			key, process, m, tid,
+			label: m !== null ? `M${m}` : `thread ${tid === null ? '?' : tid}`,
+			detail: m !== null && tids.length ? `tid ${tids.join(', ')}` : '',
+			begin: info && info.attach !== null && info.attach !== undefined ? info.attach : process.begin,
+			end: info && info.detach !== null && info.detach !== undefined ? info.detach : process.end,
+			calls: [], callDepths: [], callOverflow: 0,
+			allocations: null, allocLanes: [], overflow: null, pinnedBytes: null,
+		};
+		model.trackByKey.set(key, track);
+		model.tracks.push(track);
+		process.tracks.push(track);
+	}
+	return track;
+}
+
+function indexProcesses(model, report) {
+	for (const entry of report.processes) {
+		const process = ensureProcess(model, entry.trace, entry.pid);
+		process.procname = entry.procname;
+		process.begin = entry.begin;
+		process.end = Math.max(entry.end, entry.begin);
+		process.ms = entry.ms.filter((m) => m && Number.isSafeInteger(m.m));
+		model.end = Math.max(model.end, process.end);
+		for (const m of process.ms)
+			ensureTrack(model, entry.trace, entry.pid, m.m, null);
+	}
+	const traces = new Set(report.processes.map((p) => p.trace));
+	for (const process of model.processes) {
+		const name = process.procname === null ? 'process' : process.procname;
+		process.label = `${name} (pid ${process.pid})` +
+			(traces.size > 1 ? ` · trace ${process.trace}` : '');
+	}
+}
+
+function indexAnomalies(model, report) {
+	report.anomalies.forEach((anomaly, index) => {
+		if (anomaly.allocation !== null)
+			pushToMap(model.anomaliesByAllocation, anomaly.allocation, index);
+		if (anomaly.call !== null)
+			pushToMap(model.anomaliesByCall, anomaly.call, index);
+	});
+}
+
+function pushToMap(map, key, value) {
+	const list = map.get(key);
+	if (list)
+		list.push(value);
+	else
+		map.set(key, [value]);
+}
+
+function indexCalls(model, report) {
+	indexAnomalies(model, report);
+	const calls = report.calls;
+	const n = calls.length;
+	const starts = new Float64Array(n);
+	const ends = new Float64Array(n);
+	const marks = new Uint8Array(n);
+	const trackOf = new Array(n);
+	for (let i = 0; i < n; i++) {
+		const call = calls[i];
+		const track = ensureTrack(model, call.trace, call.pid, call.m, null);
+		trackOf[i] = track;
+		starts[i] = call.entry !== null ? call.entry : track.begin;
+		ends[i] = Math.max(call.exit !== null ? call.exit : track.process.end, starts[i]);
+		marks[i] = (call.kind === 'callback' ? MARK_CALLBACK : 0) |
+			(call.uncertain ? MARK_UNCERTAIN : 0) |
+			(model.anomaliesByCall.has(call.id) || call.exit === null ? MARK_ANOMALY : 0);
+		model.callById.set(call.id, i);
+		model.end = Math.max(model.end, ends[i]);
+	}
+	model.call = { count: n, starts, ends, marks };
+
+	for (const index of argsortByKey(starts))
+		trackOf[index].calls.push(index);
+	for (const track of model.tracks)
+		track.callDepths = packCallsByDepth(model, track, calls);
+}
+
+// Returns the track's call lanes grouped by depth: [{depth, lanes: [Lane]}], outermost first.
+function packCallsByDepth(model, track, calls) {
+	const byDepth = new Map();
+	for (const index of track.calls)
+		pushToMap(byDepth, calls[index].depth, index);
+	const depths = [...byDepth.keys()].sort((a, b) => a - b);
+	const { starts, ends, marks } = model.call;
+	return depths.map((depth) => {
+		const { lanes, overflow } = packLanes(byDepth.get(depth), starts, ends, MAX_CALL_LANES);
+		track.callOverflow += overflow.length;
+		return { depth, lanes: lanes.map((items) => laneOf(items, starts, ends, marks, null)) };
+	});
+}
+
+function laneOf(items, starts, ends, marks, pinnedEnds) {
+	const n = items.length;
+	const laneStarts = new Float64Array(n);
+	const laneEnds = new Float64Array(n);
+	const laneMarks = new Uint8Array(n);
+	const pinned = pinnedEnds ? new Float64Array(n) : null;
+	for (let k = 0; k < n; k++) {
+		const index = items[k];
+		laneStarts[k] = starts[index];
+		laneEnds[k] = ends[index];
+		laneMarks[k] = marks[index];
+		if (pinned)
+			pinned[k] = pinnedEnds[index] - starts[index];
+	}
+	return new Lane(laneStarts, laneEnds, Uint32Array.from(items), laneMarks, pinned);
+}
+
+function indexAllocations(model, report) {
+	const records = report.allocations;
+	const n = records.length;
+	const alloc = {
+		count: n,
+		starts: new Float64Array(n),
+		pinnedEnds: new Float64Array(n),
+		ends: new Float64Array(n),
+		kinds: new Uint8Array(n),
+		states: new Uint8Array(n),
+		marks: new Uint8Array(n),
+		tracks: new Array(n),
+	};
+	for (let i = 0; i < n; i++) {
+		const record = records[i];
+		const track = ensureTrack(model, record.trace, record.pid, record.m,
+			record.m === null ? record.tid : null);
+		const start = record.alloc !== null ? record.alloc : track.process.begin;
+		const end = Math.max(record.free !== null ? record.free : track.process.end, start);
+		alloc.starts[i] = start;
+		alloc.ends[i] = end;
+		alloc.kinds[i] = codeOf(KINDS, record.kind);
+		alloc.states[i] = codeOf(STATES, record.state);
+		// A cgo allocation is pinned until its release, or until its end when the release
+		// never came (still pinned, or freed while pinned).
+		const pinnedEnd = record.kind !== 'cgo' ? start
+			: record.release !== null ? record.release : end;
+		alloc.pinnedEnds[i] = Math.min(Math.max(pinnedEnd, start), end);
+		alloc.marks[i] = (record.uncertain ? MARK_UNCERTAIN : 0) |
+			(model.anomaliesByAllocation.has(record.id) ? MARK_ANOMALY : 0);
+		alloc.tracks[i] = track;
+		model.allocationById.set(record.id, i);
+		model.end = Math.max(model.end, end);
+	}
+	model.alloc = alloc;
+
+	const byStart = argsortByKey(alloc.starts);
+	const perTrack = new Map();
+	for (const index of byStart)
+		pushToMap(perTrack, alloc.tracks[index], index);
+	for (const [track, items] of perTrack)
+		track.allocations = Uint32Array.from(items);
+	for (const track of model.tracks) {
+		if (!track.allocations)
+			track.allocations = new Uint32Array(0);
+	}
+
+	model.byTime = {
+		alloc: sortedTimes(records, 'alloc'),
+		release: sortedTimes(records, 'release'),
+		free: sortedTimes(records, 'free'),
+	};
+}
+
+// Returns {order, times} for FIELD of RECORDS: the indexes of records where FIELD is not null,
+// in ascending time, and those times in the same order.
+function sortedTimes(records, field) {
+	const present = [];
+	for (let i = 0; i < records.length; i++) {
+		if (records[i][field] !== null)
+			present.push(i);
+	}
+	const keys = new Float64Array(present.length);
+	present.forEach((index, k) => {
+		keys[k] = records[index][field];
+	});
+	const sorted = argsortByKey(keys);
+	const order = new Uint32Array(present.length);
+	const times = new Float64Array(present.length);
+	for (let k = 0; k < sorted.length; k++) {
+		order[k] = present[sorted[k]];
+		times[k] = keys[sorted[k]];
+	}
+	return { order, times };
+}
+
+function indexGcCycles(model, report) {
+	const cycles = report.gc_cycles;
+	const n = cycles.length;
+	const starts = new Float64Array(n);
+	const ends = new Float64Array(n);
+	const marks = new Uint8Array(n);
+	const byProcess = new Map();
+	for (let i = 0; i < n; i++) {
+		const cycle = cycles[i];
+		const process = ensureProcess(model, cycle.trace, cycle.pid);
+		const end = cycle.end !== null ? cycle.end : process.end;
+		starts[i] = cycle.start !== null ? cycle.start : end;
+		ends[i] = Math.max(end, starts[i]);
+		marks[i] = cycle.uncertain ? MARK_UNCERTAIN : 0;
+		pushToMap(byProcess, process, i);
+	}
+	model.gc = { count: n, starts, ends, marks };
+	const order = argsortByKey(starts);
+	for (const index of order)
+		model.processByKey.get(processKey(cycles[index].trace, cycles[index].pid)).gcCycles.push(index);
+	for (const process of model.processes) {
+		const { lanes } = packLanes(process.gcCycles, starts, ends, Infinity);
+		process.gcLanes = lanes.map((items) => laneOf(items, starts, ends, marks, null));
+	}
+}
+
+function stepSeriesOf(samples) {
+	const times = new Float64Array(samples.length);
+	const values = new Float64Array(samples.length);
+	samples.forEach(([time, value], k) => {
+		times[k] = time;
+		values[k] = value;
+	});
+	return new StepSeries(times, values);
+}
+
+function indexCounters(model, report) {
+	for (const counter of report.counters) {
+		if (counter.name === 'live_bytes' && counter.m === null) {
+			const process = ensureProcess(model, counter.trace, counter.pid);
+			if (!process.liveBytes)
+				process.liveBytes = stepSeriesOf(counter.samples);
+		} else if (counter.name === 'pinned_bytes' && counter.m !== null) {
+			const track = ensureTrack(model, counter.trace, counter.pid, counter.m, null);
+			if (!track.pinnedBytes)
+				track.pinnedBytes = stepSeriesOf(counter.samples);
+		}
+	}
+}
+
+function indexDiscarded(model, report) {
+	for (const window of report.discarded) {
+		if (window.begin === null && window.end === null)
+			continue;
+		const begin = window.begin !== null ? window.begin : window.end;
+		const end = window.end !== null ? window.end : window.begin;
+		for (const process of model.processes) {
+			if (process.trace === window.trace)
+				process.discarded.push({ begin, end: Math.max(begin, end), kind: window.kind, count: window.count });
+		}
+	}
+}
+
+function sortTracks(model) {
+	model.processes.sort((a, b) => a.trace - b.trace || a.pid - b.pid);
+	for (const process of model.processes) {
+		process.tracks.sort((a, b) => {
+			if ((a.m === null) !== (b.m === null))
+				return a.m === null ? 1 : -1;
+			return a.m !== null ? a.m - b.m : (a.tid === null ? -1 : a.tid) - (b.tid === null ? -1 : b.tid);
+		});
+	}
+	model.tracks = model.processes.flatMap((process) => process.tracks);
+	model.tracks.forEach((track, index) => {
+		track.index = index;
+	});
+}
+
+// Packs the visible allocations of every track into lanes again, after a filter changed.
+export function relayoutAllocations(model) {
+	const { starts, ends, pinnedEnds, marks } = model.alloc;
+	for (const track of model.tracks) {
+		const shown = [];
+		for (const index of track.allocations) {
+			if (model.visible[index])
+				shown.push(index);
+		}
+		const { lanes, overflow } = packLanes(shown, starts, ends, MAX_ALLOCATION_LANES);
+		track.allocLanes = lanes.map((items) => laneOf(items, starts, ends, marks, pinnedEnds));
+		track.overflow = overflow.length ? overflowOf(overflow, starts, ends) : null;
+		track.shownCount = shown.length;
+	}
+}
+
+// Returns {items, density}: the overflow allocations and a step series of how many of them are
+// live at each time.
+function overflowOf(items, starts, ends) {
+	const n = items.length;
+	const times = new Float64Array(2 * n);
+	for (let k = 0; k < n; k++) {
+		times[2 * k] = starts[items[k]];
+		times[2 * k + 1] = ends[items[k]];
+	}
+	const order = argsortByKey(times);
+	const stepTimes = [];
+	const stepValues = [];
+	let live = 0;
+	for (let k = 0; k < order.length; k++) {
+		live += order[k] % 2 === 0 ? 1 : -1;
+		const time = times[order[k]];
+		if (stepTimes.length && stepTimes[stepTimes.length - 1] === time)
+			stepValues[stepValues.length - 1] = live;
+		else {
+			stepTimes.push(time);
+			stepValues.push(live);
+		}
+	}
+	return {
+		items: Uint32Array.from(items),
+		density: new StepSeries(Float64Array.from(stepTimes), Float64Array.from(stepValues)),
+	};
+}
+
+// Returns the record indexes of allocations whose FIELD (alloc, release or free) lies in
+// [FROM, TO], in ascending time, and how many there are.
+export function allocationsBetween(model, field, from, to) {
+	const { order, times } = model.byTime[field];
+	const first = lowerBound(times, from);
+	const end = upperBound(times, to);
+	return { first, count: Math.max(0, end - first), order };
+}
+
+// Returns the index of the innermost cgocall span on the allocation's M that contains its
+// allocation time, or -1.
+export function callOfAllocation(model, index) {
+	const record = model.report.allocations[index];
+	const track = model.alloc.tracks[index];
+	if (record.alloc === null || record.m === null)
+		return -1;
+	const { starts, ends } = model.call;
+	let best = -1;
+	for (const { lanes } of track.callDepths) {
+		for (const lane of lanes) {
+			const k = lane.find(record.alloc, 0);
+			if (k >= 0) {
+				const call = lane.items[k];
+				if (model.report.calls[call].kind === 'cgocall' && starts[call] <= record.alloc &&
+				    ends[call] >= record.alloc)
+					best = call;
+			}
+		}
+	}
+	return best;
+}
+
+// Returns the index in gc_cycles of the cycle that freed the allocation, or -1.
+export function gcCycleOfAllocation(model, index) {
+	const record = model.report.allocations[index];
+	if (record.gc_cycle === null)
+		return -1;
+	return model.report.gc_cycles.findIndex((cycle) => cycle.cycle === record.gc_cycle &&
+		cycle.trace === record.trace && cycle.pid === record.pid);
+}

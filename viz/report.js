@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+// First stage of the viewer (load → index → render): parses report JSON and checks that it is a
+// cgomal lifetime report of a major version this viewer reads, with the fields the later stages
+// use, before anything is drawn. docs/report-format.md describes the format.
+
+export const REPORT_FORMAT = 'cgomal-lifetimes';
+export const SUPPORTED_MAJOR = 1;
+
+// A report that the viewer cannot show; the message names the source, the value and what to do.
+export class ReportError extends Error {
+	constructor(message) {
+		super(message);
+		this.name = 'ReportError';
+	}
+}
+
+// Parses TEXT (the contents of SOURCE, a file name for messages) and checks it with checkReport.
+export function parseReport(text, source) {
+	let report;
+	try {
+		report = JSON.parse(text);
+	} catch (err) {
+		throw new ReportError(`${source} is not valid JSON (${err.message}). Open a report ` +
+			'that `cgomal report` wrote, or write a new one.');
+	}
+	checkReport(report, source);
+	return report;
+}
+
+function describe(value) {
+	if (value === undefined)
+		return 'missing';
+	const text = JSON.stringify(value);
+	return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+// Throws a ReportError saying that FIELD of SOURCE is VALUE where EXPECTED was expected.
+function rejectField(source, field, value, expected) {
+	throw new ReportError(`${source}: ${field} is ${describe(value)}, expected ${expected}. ` +
+		'The file is damaged or was not written by `cgomal report`; write the report again.');
+}
+
+function isTime(value) {
+	return Number.isSafeInteger(value) && value >= 0;
+}
+
+function isTimeOrNull(value) {
+	return value === null || isTime(value);
+}
+
+function isIdOrNull(value) {
+	return value === null || (Number.isSafeInteger(value) && value >= 0);
+}
+
+// Field checks per record array: [field, predicate, what the predicate expects].
+const TIME = [isTime, 'an integer number of nanoseconds >= 0'];
+const TIME_OR_NULL = [isTimeOrNull, 'an integer number of nanoseconds >= 0, or null'];
+const ID = [(v) => Number.isSafeInteger(v) && v >= 0, 'an integer >= 0'];
+const ID_OR_NULL = [isIdOrNull, 'an integer >= 0, or null'];
+const STRING = [(v) => typeof v === 'string', 'a string'];
+const STRING_OR_NULL = [(v) => v === null || typeof v === 'string', 'a string or null'];
+const BOOLEAN = [(v) => typeof v === 'boolean', 'true or false'];
+const ARRAY = [Array.isArray, 'an array'];
+
+const RECORD_FIELDS = {
+	processes: { trace: ID, pid: ID, procname: STRING_OR_NULL, begin: TIME, end: TIME, ms: ARRAY },
+	gc_cycles: { trace: ID, pid: ID, cycle: ID, start: TIME_OR_NULL, end: TIME_OR_NULL },
+	calls: {
+		id: ID, trace: ID, pid: ID, m: ID, depth: ID, kind: STRING, fn: STRING_OR_NULL,
+		entry: TIME_OR_NULL, exit: TIME_OR_NULL, uncertain: BOOLEAN,
+	},
+	allocations: {
+		id: ID, trace: ID, pid: ID, m: ID_OR_NULL, tid: ID_OR_NULL, kind: STRING, addr: STRING,
+		size: ID, depth: ID_OR_NULL, alloc: TIME_OR_NULL, release: TIME_OR_NULL,
+		free: TIME_OR_NULL, gc_cycle: ID_OR_NULL, state: STRING, uncertain: BOOLEAN,
+	},
+	anomalies: {
+		kind: STRING, trace: ID, pid: ID, m: ID_OR_NULL, tid: ID_OR_NULL, time: TIME_OR_NULL,
+		allocation: ID_OR_NULL, call: ID_OR_NULL, message: STRING,
+	},
+	discarded: { trace: ID, kind: STRING, count: ID_OR_NULL, begin: TIME_OR_NULL, end: TIME_OR_NULL },
+	counters: { trace: ID, pid: ID, m: ID_OR_NULL, name: STRING, samples: ARRAY },
+};
+
+function checkRecords(report, source, name, fields) {
+	const records = report[name];
+	if (!Array.isArray(records))
+		rejectField(source, name, records, 'an array');
+	const entries = Object.entries(fields);
+	for (let i = 0; i < records.length; i++) {
+		const record = records[i];
+		if (record === null || typeof record !== 'object' || Array.isArray(record))
+			rejectField(source, `${name}[${i}]`, record, 'an object');
+		for (const [field, [isValid, expected]] of entries) {
+			if (!isValid(record[field]))
+				rejectField(source, `${name}[${i}].${field}`, record[field], expected);
+		}
+	}
+}
+
+function checkCounterSamples(report, source) {
+	report.counters.forEach((counter, i) => {
+		let previous = -1;
+		counter.samples.forEach((sample, k) => {
+			const field = `counters[${i}].samples[${k}]`;
+			if (!Array.isArray(sample) || sample.length < 2 || !isTime(sample[0]) ||
+			    typeof sample[1] !== 'number')
+				rejectField(source, field, sample, 'a pair [time, value]');
+			if (sample[0] < previous)
+				rejectField(source, field, sample, `a time >= ${previous}, samples ascend in time`);
+			previous = sample[0];
+		});
+	});
+}
+
+// Checks that REPORT (parsed JSON from SOURCE) is a cgomal lifetime report of a supported major
+// version with well-typed fields, and throws a ReportError naming the first problem. Unknown
+// fields and unknown enum values pass, because minor versions add them.
+export function checkReport(report, source) {
+	if (report === null || typeof report !== 'object' || Array.isArray(report))
+		throw new ReportError(`${source} is JSON but not a cgomal lifetime report: it holds ` +
+			`${Array.isArray(report) ? 'an array' : describe(report)} instead of an object.`);
+	if (report.format !== REPORT_FORMAT)
+		throw new ReportError(`${source} is not a cgomal lifetime report: its "format" is ` +
+			`${describe(report.format)}, expected "${REPORT_FORMAT}". Open the JSON that ` +
+			'`cgomal report` writes, not its --chrome output.');
+
+	const version = /^([0-9]+)\.([0-9]+)$/.exec(typeof report.version === 'string' ? report.version : '');
+	if (!version)
+		rejectField(source, 'version', report.version, 'a string "MAJOR.MINOR"');
+	if (Number(version[1]) !== SUPPORTED_MAJOR)
+		throw new ReportError(`${source} has report format version ${report.version}, but this ` +
+			`viewer reads version ${SUPPORTED_MAJOR}.x only. Open it with the viewer of a cgomal ` +
+			`release that writes version ${version[1]} (cgomal report --html embeds it).`);
+
+	if (report.time_unit !== 'ns')
+		rejectField(source, 'time_unit', report.time_unit, '"ns"');
+	if (typeof report.origin !== 'string' || !/^-?[0-9]+$/.test(report.origin))
+		rejectField(source, 'origin', report.origin, 'a decimal string of nanoseconds');
+	if (!isTime(report.end))
+		rejectField(source, 'end', report.end, TIME[1]);
+	for (const [name, fields] of Object.entries(RECORD_FIELDS))
+		checkRecords(report, source, name, fields);
+	checkCounterSamples(report, source);
+}
