@@ -29,6 +29,14 @@ if [ "$install" = 1 ]; then
 	cgomal_install_packages "${CGOMAL_TEST_PACKAGES[@]}"
 fi
 
+# The viewer's browser tests drive Debian's chromium (installed above) with
+# playwright-core from npm, at the version that tests/viz/package-lock.json
+# pins; playwright never downloads a browser here.
+if [ "$install" = 1 ]; then
+	log_step "installing the viewer's test packages (tests/viz, npm ci)"
+	(cd "$top/tests/viz" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+fi
+
 jobs=$(nproc)
 status=0
 for preset in default debug tsan; do
