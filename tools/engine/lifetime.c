@@ -510,6 +510,16 @@ static int start_allocation(struct lt_engine *engine, struct process_state *proc
 	return err;
 }
 
+/* Returns the id of the innermost open cgocall on m, or LT_NONE. */
+static int64_t innermost_cgocall(const struct m_state *m)
+{
+	for (uint32_t i = m ? m->call_count : 0; i > 0; i--) {
+		if (m->calls[i - 1].record.kind == LT_CALL_CGOCALL)
+			return (int64_t)m->calls[i - 1].record.id;
+	}
+	return LT_NONE;
+}
+
 /* Handles a free of key in table (a malloc address or a runtime object id). */
 static int free_allocation(struct lt_engine *engine, struct process_state *process,
                            const struct lt_event *event, enum lt_alloc_kind kind, uint64_t key,
@@ -546,6 +556,7 @@ static int free_allocation(struct lt_engine *engine, struct process_state *proce
 		anomaly.m = live->record.m;
 		anomaly.tid = live->record.tid;
 		anomaly.allocation = (int64_t)live->record.id;
+		anomaly.call = innermost_cgocall(live->pinned_on);
 		anomaly.has_addr = true;
 		anomaly.addr = live->record.addr;
 		anomaly.uncertain =
@@ -702,22 +713,45 @@ static int handle_gc_end(struct lt_engine *engine, struct process_state *process
 
 /* ---- Event dispatch ---- */
 
+/*
+ * With the debug-level `alloc` event enabled, the runtime emits `alloc` and
+ * then `cgo_allocate` for the same object (same id and address). Both
+ * describe one lifetime, so the second event updates the first record.
+ * Returns the live allocation that the event describes again, or NULL.
+ */
+static struct live_allocation *same_object(struct process_state *process,
+                                           const struct lt_event *event)
+{
+	struct live_allocation *live = lt_table_get(&process->objects, event->id);
+
+	if (live && live->record.addr == event->addr && live->record.size == event->size)
+		return live;
+	return NULL;
+}
+
 static int handle_runtime_allocation(struct lt_engine *engine, struct process_state *process,
                                      struct m_state *m, const struct lt_event *event,
                                      enum lt_alloc_kind kind)
 {
-	struct live_allocation *live;
-	int err =
-	        start_allocation(engine, process, event, kind, m, event->addr, event->size, &live);
+	struct live_allocation *live = same_object(process, event);
+	int err;
 
-	if (err)
-		return err;
-	if (kind == LT_KIND_CGO) {
-		/* The runtime's depth is authoritative for cgo_allocate (ncgo at that time). */
-		live->record.depth = (int64_t)(event->depth & INT64_MAX);
-		return pin(engine, process, m, live, event->time);
+	if (live && kind == LT_KIND_MANAGED)
+		return 0; /* the `alloc` of an object already known from cgo_allocate */
+	if (live && live->record.kind == LT_KIND_MANAGED && !live->pinned_on) {
+		live->record.kind = LT_KIND_CGO;
+		live->record.state = LT_STATE_PINNED;
+	} else {
+		err = start_allocation(engine, process, event, kind, m, event->addr, event->size,
+		                       &live);
+		if (err)
+			return err;
+		if (kind != LT_KIND_CGO)
+			return 0;
 	}
-	return 0;
+	/* The runtime's depth is authoritative for cgo_allocate (ncgo at that time). */
+	live->record.depth = (int64_t)(event->depth & INT64_MAX);
+	return pin(engine, process, m, live, event->time);
 }
 
 static int handle_malloc(struct lt_engine *engine, struct process_state *process,
