@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+// End-to-end tests of what the viewer does with hostile or broken input, in Debian's chromium:
+// report strings stay text, an unknown major version and malformed JSON show an error instead
+// of a blank page, and the standalone page opens reports by file picker and by drop.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { writeFileSync, readFileSync } from 'node:fs';
+import { launchBrowser, scratchDir, makeReportPage, openViewer, fileUrl, wrapHtml, requireEnv, artifactDir } from './support.mjs';
+import { HOSTILE_TEXT, generateReport } from '../make-report.mjs';
+
+let browser;
+let scratch;
+
+before(async () => {
+	scratch = scratchDir();
+	browser = await launchBrowser({ width: 1200, height: 800 });
+});
+
+after(async () => {
+	if (browser)
+		await browser.close();
+	if (scratch)
+		scratch.remove();
+});
+
+test('report strings stay text', async () => {
+	const { html } = await makeReportPage(scratch.dir, 'hostile', { allocations: 300, hostile: true });
+	const requests = [];
+	browser.context.on('request', (request) => requests.push(request.url()));
+	const { page, errors } = await openViewer(browser.context, fileUrl(html));
+	assert.equal(await page.evaluate(() => window.cgomalViewer.status), 'ready');
+	assert.deepEqual(errors, []);
+	assert.equal(await page.evaluate(() => window.__cgomalInjected), undefined, 'an onerror handler ran');
+	assert.equal(await page.locator('img').count(), 0, 'report text became an <img> element');
+	assert.equal(await page.locator('#anomaly-list b, #tab-details b, select b').count(), 0);
+
+	// The process name and the anomaly message show exactly as the report has them.
+	const options = await page.locator('#filters select[name=process] option').allTextContents();
+	assert.ok(options.includes(`${HOSTILE_TEXT} (pid 4000)`), options.join(' | '));
+	await page.getByRole('tab', { name: /Anomalies/ }).click();
+	const messages = await page.locator('[data-testid=anomaly-link]').allTextContents();
+	assert.ok(messages.some((m) => m.endsWith(HOSTILE_TEXT)), messages.join(' | '));
+	// The embedded JSON survived the </script> inside its strings: the page holds one report
+	// element and the viewer read every allocation from it.
+	assert.equal(await page.locator('script[type="application/json"]').count(), 1);
+
+	const foreign = requests.filter((url) => !url.startsWith('file://') && !url.startsWith('data:'));
+	assert.deepEqual(foreign, [], 'the viewer made network requests');
+	await page.screenshot({ path: join(artifactDir(), 'safety-hostile.png') });
+	await page.close();
+});
+
+test('unknown major version is rejected', async () => {
+	const { html } = await makeReportPage(scratch.dir, 'future', { allocations: 20, version: '2.0' });
+	const { page, errors } = await openViewer(browser.context, fileUrl(html));
+	assert.equal(await page.evaluate(() => window.cgomalViewer.status), 'error');
+	assert.deepEqual(errors, []);
+	const error = page.locator('[data-testid=error]');
+	assert.equal(await error.isVisible(), true);
+	assert.equal(await error.textContent(), 'embedded report has report format version 2.0, but this viewer reads ' +
+		'version 1.x only. Open it with the viewer of a cgomal release that writes version 2 (cgomal report --html embeds it).');
+	assert.equal(await page.locator('[data-testid=welcome]').isVisible(), true, 'the page is not blank');
+	await page.close();
+});
+
+test('malformed JSON shows an error', async () => {
+	const report = generateReport({ allocations: 20 });
+	const json = join(scratch.dir, 'truncated.json');
+	writeFileSync(json, JSON.stringify(report).slice(0, 700));
+	const html = wrapHtml(json, join(scratch.dir, 'truncated.html'));
+	const { page, errors } = await openViewer(browser.context, fileUrl(html));
+	assert.equal(await page.evaluate(() => window.cgomalViewer.status), 'error');
+	assert.deepEqual(errors, []);
+	assert.match(await page.locator('[data-testid=error]').textContent(), /^embedded report is not valid JSON \(.+\)\. Open a report that `cgomal report` wrote/);
+	assert.equal(await page.locator('[data-testid=welcome]').isVisible(), true);
+	await page.screenshot({ path: join(artifactDir(), 'safety-malformed.png') });
+	await page.close();
+});
+
+test('bad field names the record', async () => {
+	const report = generateReport({ allocations: 20 });
+	report.allocations[5].free = 'soon';
+	const json = join(scratch.dir, 'badfield.json');
+	writeFileSync(json, JSON.stringify(report));
+	const { page } = await openViewer(browser.context, fileUrl(wrapHtml(json, join(scratch.dir, 'badfield.html'))));
+	assert.match(await page.locator('[data-testid=error]').textContent(), /^embedded report: allocations\[5\]\.free is "soon", expected an integer number of nanoseconds >= 0, or null\./);
+	await page.close();
+});
+
+test('standalone page opens files', async () => {
+	const standalone = requireEnv('CGOMAL_VIZ_VIEWER_HTML');
+	const { page, errors } = await openViewer(browser.context, fileUrl(standalone));
+	assert.equal(await page.evaluate(() => window.cgomalViewer.status), 'empty');
+	assert.equal(await page.locator('[data-testid=welcome]').isVisible(), true);
+
+	const good = generateReport({ allocations: 100, processes: 1, ms: 1 });
+	const goodPath = join(scratch.dir, 'picked.json');
+	writeFileSync(goodPath, JSON.stringify(good));
+	await page.setInputFiles('#file-input', goodPath);
+	await page.waitForFunction(() => window.cgomalViewer.status === 'ready');
+	assert.equal(await page.locator('[data-testid=source-name]').textContent(), 'picked.json');
+	assert.deepEqual(await page.evaluate(() => window.cgomalViewer.trackLabels()), ['demo-0 (pid 4000) M1', 'demo-0 (pid 4000) thread 4100']);
+
+	const chrome = join(scratch.dir, 'chrome-trace.json');
+	writeFileSync(chrome, JSON.stringify({ traceEvents: [] }));
+	await page.setInputFiles('#file-input', chrome);
+	await page.waitForFunction(() => window.cgomalViewer.status === 'error');
+	assert.match(await page.locator('[data-testid=error]').textContent(), /^chrome-trace\.json is not a cgomal lifetime report: its "format" is missing/);
+
+	// Drop a report on the page, as a user drags a file from a file manager.
+	const text = readFileSync(goodPath, 'utf8');
+	await page.evaluate((content) => {
+		const transfer = new DataTransfer();
+		transfer.items.add(new File([content], 'dropped.json', { type: 'application/json' }));
+		document.body.dispatchEvent(new DragEvent('dragenter', { dataTransfer: transfer, bubbles: true }));
+		document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+	}, text);
+	await page.waitForFunction(() => window.cgomalViewer.status === 'ready');
+	assert.equal(await page.locator('[data-testid=source-name]').textContent(), 'dropped.json');
+	assert.equal(await page.locator('#drop-overlay').isHidden(), true);
+	assert.equal(await page.locator('[data-testid=error]').isHidden(), true);
+	assert.deepEqual(errors, []);
+	await page.close();
+});
