@@ -28,6 +28,9 @@
 extern "C" {
 #endif
 
+/* The library is built with hidden visibility; these names are its ABI. */
+#pragma GCC visibility push(default)
+
 #define CGOMAL_VERSION_MAJOR 0
 #define CGOMAL_VERSION_MINOR 1
 
@@ -102,7 +105,8 @@ void cgomal_shutdown(void);
 
 /*
  * Create an M for the calling thread. Returns 0, -EALREADY if the thread is
- * attached, -ENOMEM, or -EAGAIN when no arena can be created.
+ * attached, -EINVAL before cgomal_init(), -ENOMEM, or -EAGAIN when no arena
+ * can be created.
  */
 int cgomal_thread_attach(void);
 
@@ -166,6 +170,8 @@ void cgomal_cgocallback(void (*fn)(void *), void *arg);
 
 /* Fill *out with a consistent snapshot of the counters. */
 void cgomal_stats_read(struct cgomal_stats *out);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }
