@@ -156,7 +156,7 @@ LTTNG_UST_TRACEPOINT_EVENT(cgomal, object_free,
 	)
 )
 
-/* Managed code allocated an object (every allocation, hence debug level). */
+/* An object was allocated: every managed allocation, so it is at debug level. */
 LTTNG_UST_TRACEPOINT_EVENT(cgomal, alloc,
 	LTTNG_UST_TP_ARGS(uint32_t, m, uintptr_t, addr, uint64_t, size, uint64_t, id),
 	LTTNG_UST_TP_FIELDS(
