@@ -32,7 +32,7 @@ _Static_assert(CGOMAL_TP_REASON_AUTOMATIC == CGOMAL_GC_AUTOMATIC, "gc_reason dif
 _Static_assert(CGOMAL_TP_REASON_FORCED == CGOMAL_GC_FORCED, "gc_reason differs");
 _Static_assert(CGOMAL_TP_REASON_OUT_OF_MEMORY == CGOMAL_GC_OUT_OF_MEMORY, "gc_reason differs");
 
-/* File name of the provider library; CMake passes the same name it builds. */
+/* File name of the provider library. CMake passes the name of the file it builds. */
 #ifndef CGOMAL_TP_LIBRARY
 #define CGOMAL_TP_LIBRARY "libcgomal-tp.so"
 #endif
@@ -42,9 +42,9 @@ _Static_assert(CGOMAL_TP_REASON_OUT_OF_MEMORY == CGOMAL_GC_OUT_OF_MEMORY, "gc_re
 #define TRACING_DLOPEN_FLAGS (RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE)
 
 /*
- * Write into buf the path of the provider in the folder that holds
+ * Write into buf the path of the provider in the folder that contains
  * libcgomal itself. Returns false when that folder is unknown (dladdr failed
- * or named no folder) or the path does not fit.
+ * or returned no folder) or the path does not fit.
  */
 static bool tracing_path_beside_runtime(char *buf, size_t size)
 {
@@ -62,7 +62,7 @@ static bool tracing_path_beside_runtime(char *buf, size_t size)
 	return len > 0 && (size_t)len < size;
 }
 
-/* Load the provider that CGOMAL_TRACE names; a failure gets one warning. */
+/* Load the provider that CGOMAL_TRACE names, with one warning if it fails. */
 static void tracing_load_named(const char *path)
 {
 	if (dlopen(path, TRACING_DLOPEN_FLAGS) == NULL)

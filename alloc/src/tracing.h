@@ -44,8 +44,9 @@ enum cgomal_gc_reason {
  * Load the provider library unless CGOMAL_TRACE=0: the file that
  * CGOMAL_TRACE names, else libcgomal-tp.so next to libcgomal, else the one
  * the dynamic linker finds. Called once by cgomal_init(). A provider that is
- * not installed is not an error and prints nothing; one that CGOMAL_TRACE
- * names explicitly and that fails to load gets one warning.
+ * not installed is not an error and prints nothing. A provider that fails to
+ * load gets one warning when CGOMAL_TRACE names it or it sits beside
+ * libcgomal.
  */
 void cgomal_tracing_init(void);
 
