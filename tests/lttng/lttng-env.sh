@@ -13,7 +13,7 @@
 # tmpfs on /run/lttng (where a root session daemon keeps its sockets, lock and
 # pid files, paths that lttng-tools 2.13 cannot move) and on /dev/shm. It is
 # invisible to every other process, so a system daemon or a second test run
-# cannot collide with it; `run` enters that namespace with nsenter. When the
+# cannot collide with it. `run` enters that namespace with nsenter. When the
 # machine does not allow mount namespaces (or CGOMAL_LTTNG_NO_NAMESPACE=1),
 # the fixture starts the machine's root session daemon instead, and rejects
 # the run if one already runs. As any other user, the daemon keeps its
@@ -37,7 +37,13 @@ die() {
 	exit 1
 }
 
+# Print the usage lines of the header: on stdout for --help, else on
+# stderr with exit status 2.
 usage() {
+	if [ "${1:-}" = help ]; then
+		sed -n '5,11p' "$0" | sed 's/^# \{0,1\}//'
+		exit 0
+	fi
 	sed -n '5,11p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
@@ -51,7 +57,7 @@ is_alive() {
 	[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
 }
 
-# The start time of PID in clock ticks since boot, so a reused pid is told apart.
+# The start time of PID in clock ticks since boot, to distinguish a reused pid.
 start_time_of() {
 	sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20
 }
@@ -71,7 +77,7 @@ read_state() {
 	watchdog=$(cat "$state/watchdog" 2>/dev/null || true)
 }
 
-# Mount namespaces need CAP_SYS_ADMIN; a container may withhold it.
+# Mount namespaces need CAP_SYS_ADMIN, which a container may withhold.
 can_unshare() {
 	[ "$(id -u)" = 0 ] && [ "${CGOMAL_LTTNG_NO_NAMESPACE:-0}" != 1 ] &&
 		command -v unshare >/dev/null && command -v nsenter >/dev/null &&
@@ -304,7 +310,7 @@ isolated)
 	shift
 	cmd_isolated "$@"
 	;;
--h | --help) usage ;;
+-h | --help) usage help ;;
 *)
 	echo "lttng-env.sh: unknown command '$command'" >&2
 	usage

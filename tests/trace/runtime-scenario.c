@@ -114,7 +114,7 @@ static void *second_thread(void *arg)
 	return NULL;
 }
 
-/* Whether a file whose name contains `name` is mapped in this process. */
+/* Return whether a file whose path contains `name` is mapped in this process. */
 static bool is_mapped(const char *name)
 {
 	char line[4096];
@@ -172,7 +172,7 @@ int main(int argc, char **argv)
 
 	if (pthread_create(&thread, NULL, second_thread, NULL) != 0 ||
 	    pthread_join(thread, NULL) != 0) {
-		fprintf(stderr, "runtime-scenario: cannot run the second thread\n");
+		fprintf(stderr, "runtime-scenario: failed to create or join the second thread\n");
 		return 1;
 	}
 	stack_scrub();
