@@ -681,7 +681,6 @@ int cg_json_writer_finish(struct cg_json_writer *writer, FILE *out, const struct
 {
 	const struct cg_reader_result *reader = end->reader;
 	cJSON *summary;
-	char *summary_text;
 	int err = writer->err;
 
 	if (err)
@@ -700,13 +699,26 @@ int cg_json_writer_finish(struct cg_json_writer *writer, FILE *out, const struct
 	if (err)
 		return err;
 
+	/* One line per summary section, like the records above. */
 	summary = json_summary(writer, end);
-	summary_text = summary ? cJSON_Print(summary) : NULL;
-	cJSON_Delete(summary);
-	if (!summary_text)
+	if (!summary)
 		return -ENOMEM;
-	fprintf(out, "  \"summary\": %s\n}\n", summary_text);
-	free(summary_text);
+	fputs("  \"summary\": {", out);
+	for (cJSON *child = summary->child; child && !err; child = child->next) {
+		char *text = cJSON_PrintUnformatted(child);
+
+		if (!text) {
+			err = -ENOMEM;
+			break;
+		}
+		fprintf(out, "%s\n    \"%s\": %s", child == summary->child ? "" : ",",
+		        child->string, text);
+		free(text);
+	}
+	cJSON_Delete(summary);
+	if (err)
+		return err;
+	fputs("\n  }\n}\n", out);
 	if (fflush(out) != 0 || ferror(out))
 		return -EIO;
 	return 0;

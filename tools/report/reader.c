@@ -164,6 +164,7 @@ static void result_error_append(struct cg_reader_result *result, const char *for
 static void result_error_take_chain(struct cg_reader_result *result)
 {
 	const bt_error *error = bt_current_thread_take_error();
+	bool muxer_failed = false;
 	uint64_t count;
 
 	if (!error)
@@ -203,7 +204,17 @@ static void result_error_take_chain(struct cg_reader_result *result)
 		                    component_class ? "." : "",
 		                    component_class ? component_class : "",
 		                    bt_error_cause_get_message(cause));
+		if (component_class && strcmp(component_class, "muxer") == 0 &&
+		    strstr(bt_error_cause_get_message(cause), "youngest"))
+			muxer_failed = true;
 	}
+	/* babeltrace2 2.0 logs the muxer's reason instead of adding it to the chain. */
+	if (muxer_failed)
+		result_error_append(
+		        result, "  hint: the muxer could not order the traces' messages in time, "
+		                "usually because their clocks cannot be compared (a clock without "
+		                "an absolute origin, as barectf writes); report such a trace in a "
+		                "run of its own");
 	bt_error_release(error);
 }
 

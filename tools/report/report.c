@@ -186,7 +186,7 @@ static int parse_options(int argc, char **argv, struct report_options *options)
 
 	optind = 1;
 	opterr = 0;
-	while ((option = getopt_long(argc, argv, "+o:h", long_options, NULL)) != -1) {
+	while ((option = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
 		switch (option) {
 		case 'o':
 			options->output = optarg;

@@ -1,0 +1,270 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Tests of the `cgomal report` command line on inputs that need no session
+# daemon: third-party CTF traces (each with its expected outcome) and bad
+# input of every kind, each with its expected message and exit status.
+# Every report written is validated against the schema.
+# Usage: cli-test.sh CASE CGOMAL SCHEMA SHARED_TRACES WORK_DIR
+# Exits 77 (skipped) when a case needs SHARED_TRACES and it is absent.
+set -euo pipefail
+
+case_name=$1
+cgomal=$2
+schema=$3
+traces=$4
+work=$5
+here=$(cd "$(dirname "$0")" && pwd)
+rm -rf "$work"
+mkdir -p "$work"
+
+fail() {
+	echo "FAIL ($case_name): $*" >&2
+	exit 1
+}
+
+need_traces() {
+	if [ ! -d "$traces" ]; then
+		echo "SKIP ($case_name): the third-party traces folder $traces is absent" >&2
+		exit 77
+	fi
+}
+
+# Run cgomal with ARGS; its exit status goes to $status, stderr to $work/stderr.
+run() {
+	status=0
+	"$cgomal" "$@" >"$work/stdout" 2>"$work/stderr" || status=$?
+}
+
+expect_status() {
+	[ "$status" = "$1" ] ||
+		fail "exit status $status, expected $1; stderr: $(cat "$work/stderr")"
+}
+
+expect_stderr() {
+	grep -qF -- "$1" "$work/stderr" || fail "stderr lacks '$1'; it was: $(cat "$work/stderr")"
+}
+
+expect_valid() {
+	/usr/bin/python3 "$here/validate-report.py" "$schema" "$@" ||
+		fail "the report is not valid against $schema"
+}
+
+# Print the value of a Python expression on the report in $1 (`r` is the report).
+query() {
+	/usr/bin/python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
+		"$1" "$2"
+}
+
+expect_query() {
+	local actual
+	actual=$(query "$1" "$2")
+	[ "$actual" = "$3" ] || fail "$2 is '$actual', expected '$3'"
+}
+
+# ---- Third-party traces ----
+
+case_multi_domains() {
+	need_traces
+	run report -o "$work/r.json" "$traces/succeed/multi-domains"
+	expect_status 0
+	expect_stderr "none of the 4272 events in 2 traces is a cgomal or lttng_ust_libc event"
+	expect_valid "$work/r.json"
+	expect_query "$work/r.json" 'len(r["traces"])' 2
+	expect_query "$work/r.json" 'sorted(t["domain"] for t in r["traces"])' "['kernel', 'ust']"
+	expect_query "$work/r.json" 'r["summary"]["events"]["other"]' 4272
+	expect_query "$work/r.json" 'len(r["allocations"]) + len(r["processes"])' 0
+}
+
+case_session_rotation() {
+	need_traces
+	run report -o "$work/r.json" "$traces/succeed/session-rotation"
+	expect_status 0
+	expect_valid "$work/r.json"
+	# Three chunks of each of two per-PID traces: two traces of three paths.
+	expect_query "$work/r.json" '[len(t["paths"]) for t in r["traces"]]' "[3, 3]"
+	expect_query "$work/r.json" 'r["summary"]["events"]["total"]' 266
+}
+
+case_barectf() {
+	need_traces
+	run report -o "$work/r.json" "$traces/succeed/barectf-event-before-packet"
+	expect_status 0
+	expect_valid "$work/r.json"
+	expect_query "$work/r.json" 'r["summary"]["events"]["total"]' 2
+}
+
+case_lost_packets() {
+	need_traces
+	run report -o "$work/r.json" "$traces/packet-seq-num/2-lost-before-last"
+	expect_status 0
+	expect_valid "$work/r.json"
+	expect_query "$work/r.json" '[(d["kind"], d["count"]) for d in r["discarded"]]' "[('packets', 2)]"
+	expect_query "$work/r.json" 'r["summary"]["discarded"]["packets"]' 2
+}
+
+case_invalid_packet_size() {
+	need_traces
+	run report -o "$work/r.json" "$traces/fail/invalid-packet-size"
+	expect_status 1
+	expect_stderr "cgomal report: error: cannot open the CTF trace '$traces/fail/invalid-packet-size/trace'"
+	expect_stderr "Failed to index CTF stream file"
+	expect_valid "$work/r.json"
+}
+
+case_invalid_events() {
+	need_traces
+	run report -o "$work/r.json" "$traces/fail/valid-events-then-invalid-events"
+	expect_status 1
+	expect_stderr "cgomal report: error: reading the traces failed after 2 events"
+	expect_stderr "No event class with ID"
+	expect_valid "$work/r.json"
+	expect_query "$work/r.json" 'r["traces"][0]["events"]' 2
+}
+
+case_metadata_error() {
+	need_traces
+	run report -o "$work/r.json" "$traces/fail/metadata-syntax-error"
+	expect_status 1
+	expect_stderr "cannot open the CTF trace '$traces/fail/metadata-syntax-error'"
+	expect_valid "$work/r.json"
+}
+
+# A broken trace beside good ones: the good ones are still reported.
+case_broken_beside_good() {
+	need_traces
+	run report -o "$work/r.json" "$traces/fail/metadata-syntax-error" \
+		"$traces/succeed/multi-domains"
+	expect_status 1
+	expect_stderr "cannot open the CTF trace '$traces/fail/metadata-syntax-error'"
+	expect_valid "$work/r.json"
+	expect_query "$work/r.json" 'len(r["traces"])' 2
+}
+
+# Clocks without an absolute origin cannot be merged with LTTng's.
+case_incompatible_clocks() {
+	need_traces
+	run report -o "$work/r.json" "$traces/succeed/barectf-event-before-packet" \
+		"$traces/succeed/multi-domains"
+	expect_status 1
+	expect_stderr "the muxer could not order the traces' messages in time"
+	expect_valid "$work/r.json"
+}
+
+case_deterministic() {
+	need_traces
+	run report -o "$work/a.json" --chrome "$work/a-chrome.json" "$traces/succeed/session-rotation" \
+		"$traces/packet-seq-num"
+	expect_status 0
+	run report -o "$work/b.json" --chrome "$work/b-chrome.json" "$traces/packet-seq-num" \
+		"$traces/succeed/session-rotation/"
+	expect_status 0
+	cmp "$work/a.json" "$work/b.json" || fail "two runs on the same traces differ"
+	cmp "$work/a-chrome.json" "$work/b-chrome.json" || fail "two Chrome outputs differ"
+}
+
+# ---- Bad input ----
+
+case_missing_path() {
+	run report "$work/absent"
+	expect_status 2
+	expect_stderr "cannot open trace path '$work/absent': No such file or directory"
+}
+
+case_not_directory() {
+	echo data >"$work/file"
+	run report "$work/file"
+	expect_status 2
+	expect_stderr "trace path '$work/file' is not a directory"
+}
+
+case_no_trace_below() {
+	mkdir -p "$work/empty/sub"
+	run report "$work/empty"
+	expect_status 2
+	expect_stderr "no CTF trace found below '$work/empty'"
+}
+
+case_missing_trace_argument() {
+	run report -o "$work/r.json"
+	expect_status 2
+	expect_stderr "missing TRACE"
+	[ ! -e "$work/r.json" ] || fail "a report was written without any trace"
+}
+
+case_unknown_option() {
+	run report --bogus "$work"
+	expect_status 2
+	expect_stderr "unknown option '--bogus'"
+}
+
+case_option_without_value() {
+	run report "$work" -o
+	expect_status 2
+	expect_stderr "option '-o' needs a value"
+}
+
+case_bad_anomaly_kind() {
+	run report --fail-on-anomaly live_at_end,bogus "$work"
+	expect_status 2
+	expect_stderr "invalid anomaly kind 'bogus' in --fail-on-anomaly; valid kinds are freed_while_pinned"
+}
+
+case_unwritable_output() {
+	need_traces
+	run report -o "$work/missing-dir/r.json" "$traces/succeed/barectf-event-before-packet"
+	expect_status 2
+	expect_stderr "cannot write the report to '$work/missing-dir/r.json'"
+	run report --chrome "$work/missing-dir/c.json" "$traces/succeed/barectf-event-before-packet"
+	expect_status 2
+	expect_stderr "cannot write the Chrome trace to '$work/missing-dir/c.json'"
+}
+
+case_full_output() {
+	need_traces
+	[ -w /dev/full ] || { echo "SKIP ($case_name): /dev/full is absent" >&2; exit 77; }
+	run report -o /dev/full "$traces/succeed/multi-domains"
+	expect_status 2
+	expect_stderr "writing the report to '/dev/full' failed"
+}
+
+case_unknown_command() {
+	run frobnicate
+	expect_status 2
+	expect_stderr "unknown command 'frobnicate'"
+	run
+	expect_status 2
+	expect_stderr "Usage: cgomal COMMAND"
+}
+
+case_help() {
+	run report --help
+	expect_status 0
+	grep -qF -- "--fail-on-anomaly KINDS" "$work/stdout" || fail "report --help lacks the options"
+	run help report
+	expect_status 0
+	grep -qF "Exit status:" "$work/stdout" || fail "help report lacks the exit status"
+	run --help
+	expect_status 0
+	grep -qF "report" "$work/stdout" || fail "--help does not list report"
+	run --version
+	expect_status 0
+	grep -qE '^cgomal [0-9]+\.[0-9]+' "$work/stdout" || fail "--version printed $(cat "$work/stdout")"
+}
+
+# --summary alone prints text and no JSON; with -o both are written.
+case_summary_output() {
+	need_traces
+	run report --summary "$traces/packet-seq-num"
+	expect_status 0
+	grep -q '^cgomal report: 1 trace, 0 processes, 3 events' "$work/stdout" ||
+		fail "unexpected summary: $(cat "$work/stdout")"
+	grep -q '^discarded *0 events and 2 packets lost in 1 windows' "$work/stdout" ||
+		fail "the summary lacks the discarded packets: $(cat "$work/stdout")"
+	grep -q '"format"' "$work/stdout" && fail "--summary also printed the JSON report"
+	run report --summary -o "$work/r.json" "$traces/packet-seq-num"
+	expect_status 0
+	expect_valid "$work/r.json"
+}
+
+"case_$case_name"
+echo "PASS ($case_name)"
