@@ -28,25 +28,40 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Print the event name and payload of each line of babeltrace2's text
+# output in file $1, without timestamp, host, cpu or thread id.
+event_lines() {
+	sed -E 's/^\[[^]]*\] \([^)]*\) [^ ]+ //; s/\{ cpu_id = [0-9]+ \}, //; s/\{ vtid = [0-9]+ \}, //' "$1"
+}
+
+# Keep the lines of babeltrace2's text output in file $1 that process $2
+# emitted, with the vpid context removed: a session records every process
+# registered with the daemon, and other tests run their programs too.
+own_lines() {
+	grep -F "{ vpid = $2, vtid = " "$1" | sed "s/{ vpid = $2, /{ /"
+}
+
 # Record PROGRAM in a session that enables EVENT_ARGS (arguments of
-# `lttng enable-event -u`), into $work/trace, with the vtid context.
-# Large sub-buffers (8 x 4 MiB) so that no event is discarded.
+# `lttng enable-event -u`), into $work/trace, with the vpid and vtid
+# contexts. Large sub-buffers (8 x 4 MiB) so that no event is discarded.
 record() {
-	local event_args=("$@")
+	local event_args=("$@") pid
 	lttng create "$session" -o "$work/trace" >/dev/null
 	lttng enable-channel -u -s "$session" --subbuf-size=4M --num-subbuf=8 events >/dev/null
 	lttng enable-event -u -s "$session" -c events "${event_args[@]}" >/dev/null
-	lttng add-context -u -s "$session" -c events -t vtid >/dev/null
+	lttng add-context -u -s "$session" -c events -t vpid -t vtid >/dev/null
 	lttng start "$session" >/dev/null
-	"$program" >"$work/stdout" 2>"$work/stderr" ||
-		fail "$program exited with $?: $(cat "$work/stderr")"
+	"$program" >"$work/stdout" 2>"$work/stderr" &
+	pid=$!
+	wait "$pid" || fail "$program exited with $?: $(cat "$work/stderr")"
 	lttng stop "$session" >/dev/null
+	lttng view "$session" >"$work/view-all.txt"
 	lttng destroy "$session" >/dev/null
-	babeltrace2 "$work/trace" >"$work/trace.txt"
-	# Event name and payload only: no timestamp, host, cpu or thread id.
-	sed -E 's/^\[[^]]*\] \([^)]*\) [^ ]+ //; s/\{ cpu_id = [0-9]+ \}, //; s/\{ vtid = [0-9]+ \}, //' \
-		"$work/trace.txt" >"$work/events.txt"
-	grep -q 'discarded' "$work/trace.txt" && fail "the trace reports discarded events"
+	babeltrace2 "$work/trace" >"$work/trace-all.txt"
+	own_lines "$work/trace-all.txt" "$pid" >"$work/trace.txt"
+	own_lines "$work/view-all.txt" "$pid" >"$work/view.txt"
+	event_lines "$work/trace.txt" >"$work/events.txt"
+	grep -q 'discarded' "$work/trace-all.txt" && fail "the trace reports discarded events"
 	return 0
 }
 
@@ -60,6 +75,10 @@ expect_same() {
 case_provider_fields() {
 	record 'cgomal:*'
 	expect_same "$expected" "$work/events.txt"
+	# `lttng view` prints the same events, addresses in hex.
+	event_lines "$work/view.txt" >"$work/view-events.txt"
+	expect_same "$expected" "$work/view-events.txt"
+	grep -q 'addr = 0x7F0000001000,' "$work/view-events.txt" || fail "lttng view printed no hex address"
 }
 
 # --loglevel=TRACE_DEBUG_LINE keeps the events at the default level and drops
