@@ -5,37 +5,66 @@
 
 // Returns the indexes 0..n-1 ordered by KEYS[i] ascending (stable), for non-negative integer keys
 // below 2^53, as a Uint32Array. It is an LSD radix sort on 16-bit digits: a comparison sort of a
-// million indexes takes several times longer in V8.
+// million indexes takes several times longer in V8. Keys below 2^32, the usual case for
+// relative times under four seconds and always for counts, take a faster path with bit
+// operations on 32-bit integers.
 export function argsortByKey(keys) {
 	const n = keys.length;
-	let order = new Uint32Array(n);
-	let scratch = new Uint32Array(n);
-	for (let i = 0; i < n; i++)
-		order[i] = i;
 	let max = 0;
 	for (let i = 0; i < n; i++) {
 		if (keys[i] > max)
 			max = keys[i];
 	}
-	const counts = new Uint32Array(65536);
-	for (let shift = 0; shift === 0 || 2 ** shift <= max; shift += 16) {
+	let order = new Uint32Array(n);
+	for (let i = 0; i < n; i++)
+		order[i] = i;
+	if (max < 2 ** 32) {
+		const keys32 = keys instanceof Uint32Array ? keys : new Uint32Array(keys);
+		for (let shift = 0; shift === 0 || (shift < 32 && max >= 2 ** shift); shift += 16)
+			order = radixPass(order, (index) => (keys32[index] >>> shift) & 0xffff);
+		return order;
+	}
+	for (let shift = 0; shift === 0 || max >= 2 ** shift; shift += 16) {
 		const divisor = 2 ** shift;
-		counts.fill(0);
-		for (let i = 0; i < n; i++)
-			counts[Math.floor(keys[i] / divisor) % 65536]++;
-		let sum = 0;
-		for (let d = 0; d < 65536; d++) {
-			const c = counts[d];
-			counts[d] = sum;
-			sum += c;
-		}
-		for (let i = 0; i < n; i++) {
-			const index = order[i];
-			scratch[counts[Math.floor(keys[index] / divisor) % 65536]++] = index;
-		}
-		[order, scratch] = [scratch, order];
+		order = radixPass(order, (index) => Math.floor(keys[index] / divisor) % 65536);
 	}
 	return order;
+}
+
+// Returns ORDER stably sorted by the 16-bit digit DIGIT_OF(index).
+function radixPass(order, digitOf) {
+	const n = order.length;
+	const counts = new Uint32Array(65536);
+	for (let i = 0; i < n; i++)
+		counts[digitOf(order[i])]++;
+	let sum = 0;
+	for (let d = 0; d < 65536; d++) {
+		const c = counts[d];
+		counts[d] = sum;
+		sum += c;
+	}
+	const sorted = new Uint32Array(n);
+	for (let i = 0; i < n; i++) {
+		const index = order[i];
+		sorted[counts[digitOf(index)]++] = index;
+	}
+	return sorted;
+}
+
+// Returns the indexes 0..n-1 grouped by GROUPS[i] (small integers below GROUP_COUNT), keeping
+// the order of ORDER inside each group, and where each group starts: {order, offsets}, with
+// group g at order[offsets[g]..offsets[g + 1]).
+export function groupIndexes(order, groups, groupCount) {
+	const offsets = new Uint32Array(groupCount + 1);
+	for (let i = 0; i < order.length; i++)
+		offsets[groups[order[i]] + 1]++;
+	for (let g = 0; g < groupCount; g++)
+		offsets[g + 1] += offsets[g];
+	const next = offsets.slice(0, groupCount);
+	const grouped = new Uint32Array(order.length);
+	for (let i = 0; i < order.length; i++)
+		grouped[next[groups[order[i]]]++] = order[i];
+	return { order: grouped, offsets };
 }
 
 // Returns the first index i in the ascending array VALUES with values[i] >= target (or length).

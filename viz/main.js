@@ -68,6 +68,7 @@ function openReport(text, source) {
 			: `${source} could not be opened: ${err && err.message ? err.message : String(err)}. ` +
 				'The file may be damaged; write the report again with `cgomal report`.';
 		showError(message);
+		$('loading').hidden = true;
 		$('viewer').hidden = true;
 		$('welcome').hidden = false;
 		return false;
@@ -79,6 +80,7 @@ function openReport(text, source) {
 	state.anomalyLimit = ANOMALY_PAGE;
 	state.detailsTarget = null;
 	$('source-name').textContent = source;
+	$('loading').hidden = true;
 	$('welcome').hidden = true;
 	$('viewer').hidden = false;
 	$('filters').reset();
@@ -105,6 +107,7 @@ function loadEmbedded() {
 	const text = slot ? slot.textContent : '';
 	if (text.trim() === '') {
 		state.status = 'empty';
+		$('loading').hidden = true;
 		$('welcome').hidden = false;
 		return;
 	}
@@ -112,11 +115,15 @@ function loadEmbedded() {
 }
 
 async function openFile(file) {
+	$('loading').hidden = false;
+	$('welcome').hidden = true;
 	let text;
 	try {
 		text = await file.text();
 	} catch (err) {
 		showError(`${file.name} could not be read: ${err.message}. Check that the file still exists and is readable.`);
+		$('loading').hidden = true;
+		$('welcome').hidden = state.model !== null;
 		return;
 	}
 	openReport(text, file.name);

@@ -3,7 +3,7 @@
 // arrays of allocation times, packed lanes of calls, lifetimes and GC cycles, counters, and
 // sorted orders for time-range queries. Everything else reads the report through this model.
 
-import { argsortByKey, lowerBound, upperBound, packLanes, Lane, StepSeries, MARK_ANOMALY, MARK_UNCERTAIN } from './lanes.js';
+import { argsortByKey, groupIndexes, lowerBound, upperBound, packLanes, Lane, StepSeries, MARK_ANOMALY, MARK_UNCERTAIN } from './lanes.js';
 
 export const KINDS = ['cgo', 'managed', 'malloc'];
 export const STATES = ['freed', 'released', 'pinned', 'live_at_end'];
@@ -43,8 +43,9 @@ export function buildModel(report) {
 		tracks: [],
 		processByKey: new Map(),
 		trackByKey: new Map(),
-		callById: new Map(),
-		allocationById: new Map(),
+		trackCache: new Map(),
+		callById: null,
+		allocationById: null,
 		anomaliesByAllocation: new Map(),
 		anomaliesByCall: new Map(),
 	};
@@ -73,6 +74,28 @@ function ensureProcess(model, trace, pid) {
 		model.processes.push(process);
 	}
 	return process;
+}
+
+// Returns the track of (TRACE, PID, M or TID) through nested maps of numbers, which is several
+// times faster than building a string key for each of a million records.
+function trackOf(model, trace, pid, m, tid) {
+	let byPid = model.trackCache.get(trace);
+	if (!byPid) {
+		byPid = new Map();
+		model.trackCache.set(trace, byPid);
+	}
+	let byThread = byPid.get(pid);
+	if (!byThread) {
+		byThread = new Map();
+		byPid.set(pid, byThread);
+	}
+	const code = m !== null ? m : tid === null ? -1 : -2 - tid;
+	let track = byThread.get(code);
+	if (!track) {
+		track = ensureTrack(model, trace, pid, m, m === null ? tid : null);
+		byThread.set(code, track);
+	}
+	return track;
 }
 
 function ensureTrack(model, trace, pid, m, tid) {
@@ -126,6 +149,33 @@ function indexAnomalies(model, report) {
 	});
 }
 
+// Maps record ids to record indexes: a typed array when the ids are dense, as `cgomal report`
+// assigns them, else a Map.
+export class IdIndex {
+	constructor(records) {
+		let max = -1;
+		for (const record of records)
+			max = Math.max(max, record.id);
+		this.dense = max < 4 * records.length + 1024;
+		if (this.dense) {
+			this.slots = new Int32Array(max + 1).fill(-1);
+			records.forEach((record, index) => {
+				this.slots[record.id] = index;
+			});
+		} else {
+			this.map = new Map(records.map((record, index) => [record.id, index]));
+		}
+	}
+
+	// Returns the index of the record with ID, or undefined.
+	get(id) {
+		if (!this.dense)
+			return this.map.get(id);
+		const index = Number.isInteger(id) && id >= 0 && id < this.slots.length ? this.slots[id] : -1;
+		return index >= 0 ? index : undefined;
+	}
+}
+
 function pushToMap(map, key, value) {
 	const list = map.get(key);
 	if (list)
@@ -141,23 +191,31 @@ function indexCalls(model, report) {
 	const starts = new Float64Array(n);
 	const ends = new Float64Array(n);
 	const marks = new Uint8Array(n);
-	const trackOf = new Array(n);
+	const trackIndexes = new Uint32Array(n);
+	const tracks = [];
 	for (let i = 0; i < n; i++) {
 		const call = calls[i];
-		const track = ensureTrack(model, call.trace, call.pid, call.m, null);
-		trackOf[i] = track;
+		const track = trackOf(model, call.trace, call.pid, call.m, null);
+		if (track.slot === undefined) {
+			track.slot = tracks.length;
+			tracks.push(track);
+		}
+		trackIndexes[i] = track.slot;
 		starts[i] = call.entry !== null ? call.entry : track.begin;
 		ends[i] = Math.max(call.exit !== null ? call.exit : track.process.end, starts[i]);
 		marks[i] = (call.kind === 'callback' ? MARK_CALLBACK : 0) |
 			(call.uncertain ? MARK_UNCERTAIN : 0) |
 			(model.anomaliesByCall.has(call.id) || call.exit === null ? MARK_ANOMALY : 0);
-		model.callById.set(call.id, i);
 		model.end = Math.max(model.end, ends[i]);
 	}
+	model.callById = new IdIndex(calls);
 	model.call = { count: n, starts, ends, marks };
 
-	for (const index of argsortByKey(starts))
-		trackOf[index].calls.push(index);
+	const { order, offsets } = groupIndexes(argsortByKey(starts), trackIndexes, tracks.length);
+	tracks.forEach((track, slot) => {
+		track.calls = order.subarray(offsets[slot], offsets[slot + 1]);
+		delete track.slot;
+	});
 	for (const track of model.tracks)
 		track.callDepths = packCallsByDepth(model, track, calls);
 }
@@ -206,10 +264,16 @@ function indexAllocations(model, report) {
 		marks: new Uint8Array(n),
 		tracks: new Array(n),
 	};
+	const trackIndexes = new Uint32Array(n);
+	const tracks = [];
 	for (let i = 0; i < n; i++) {
 		const record = records[i];
-		const track = ensureTrack(model, record.trace, record.pid, record.m,
-			record.m === null ? record.tid : null);
+		const track = trackOf(model, record.trace, record.pid, record.m, record.tid);
+		if (track.slot === undefined) {
+			track.slot = tracks.length;
+			tracks.push(track);
+		}
+		trackIndexes[i] = track.slot;
 		const start = record.alloc !== null ? record.alloc : track.process.begin;
 		const end = Math.max(record.free !== null ? record.free : track.process.end, start);
 		alloc.starts[i] = start;
@@ -224,49 +288,60 @@ function indexAllocations(model, report) {
 		alloc.marks[i] = (record.uncertain ? MARK_UNCERTAIN : 0) |
 			(model.anomaliesByAllocation.has(record.id) ? MARK_ANOMALY : 0);
 		alloc.tracks[i] = track;
-		model.allocationById.set(record.id, i);
-		model.end = Math.max(model.end, end);
+		if (end > model.end)
+			model.end = end;
 	}
+	model.allocationById = new IdIndex(records);
 	model.alloc = alloc;
 
-	const byStart = argsortByKey(alloc.starts);
-	const perTrack = new Map();
-	for (const index of byStart)
-		pushToMap(perTrack, alloc.tracks[index], index);
-	for (const [track, items] of perTrack)
-		track.allocations = Uint32Array.from(items);
+	const { order, offsets } = groupIndexes(argsortByKey(alloc.starts), trackIndexes, tracks.length);
+	tracks.forEach((track, slot) => {
+		track.allocations = order.subarray(offsets[slot], offsets[slot + 1]);
+		delete track.slot;
+	});
 	for (const track of model.tracks) {
 		if (!track.allocations)
 			track.allocations = new Uint32Array(0);
 	}
 
+	const times = { alloc: new Float64Array(n), release: new Float64Array(n), free: new Float64Array(n) };
+	for (let i = 0; i < n; i++) {
+		const record = records[i];
+		times.alloc[i] = record.alloc === null ? NaN : record.alloc;
+		times.release[i] = record.release === null ? NaN : record.release;
+		times.free[i] = record.free === null ? NaN : record.free;
+	}
 	model.byTime = {
-		alloc: sortedTimes(records, 'alloc'),
-		release: sortedTimes(records, 'release'),
-		free: sortedTimes(records, 'free'),
+		alloc: sortedTimes(times.alloc),
+		release: sortedTimes(times.release),
+		free: sortedTimes(times.free),
 	};
 }
 
-// Returns {order, times} for FIELD of RECORDS: the indexes of records where FIELD is not null,
-// in ascending time, and those times in the same order.
-function sortedTimes(records, field) {
-	const present = [];
-	for (let i = 0; i < records.length; i++) {
-		if (records[i][field] !== null)
-			present.push(i);
+// Returns {order, times}: the indexes of the times in TIMES that are not NaN (null in the
+// report), in ascending time, and those times in the same order.
+function sortedTimes(times) {
+	let present = 0;
+	for (let i = 0; i < times.length; i++) {
+		if (!Number.isNaN(times[i]))
+			present++;
 	}
-	const keys = new Float64Array(present.length);
-	present.forEach((index, k) => {
-		keys[k] = records[index][field];
-	});
+	const indexes = new Uint32Array(present);
+	const keys = new Float64Array(present);
+	for (let i = 0, k = 0; i < times.length; i++) {
+		if (!Number.isNaN(times[i])) {
+			indexes[k] = i;
+			keys[k++] = times[i];
+		}
+	}
 	const sorted = argsortByKey(keys);
-	const order = new Uint32Array(present.length);
-	const times = new Float64Array(present.length);
-	for (let k = 0; k < sorted.length; k++) {
-		order[k] = present[sorted[k]];
-		times[k] = keys[sorted[k]];
+	const order = new Uint32Array(present);
+	const sortedKeys = new Float64Array(present);
+	for (let k = 0; k < present; k++) {
+		order[k] = indexes[sorted[k]];
+		sortedKeys[k] = keys[sorted[k]];
 	}
-	return { order, times };
+	return { order, times: sortedKeys };
 }
 
 function indexGcCycles(model, report) {

@@ -140,7 +140,7 @@ export function generateReport(options = {}) {
 			} else {
 				allocation.state = 'live_at_end';
 			}
-			t += 1000 + Math.floor(random() * 40_000);
+			t += 1000 + Math.floor(random() * 15_000);
 		}
 
 		addProcessAnomalies(pid, p, cycles, ms[0], duration);

@@ -33,6 +33,7 @@ test('report opens with tracks', async () => {
 	assert.equal(await viewer(() => window.cgomalViewer.status), 'ready', await viewer(() => window.cgomalViewer.error));
 	assert.deepEqual(errors, []);
 	assert.equal(await page.locator('[data-testid=error]').isHidden(), true);
+	assert.equal(await page.locator('[data-testid=loading]').isHidden(), true);
 	const labels = await viewer(() => window.cgomalViewer.trackLabels());
 	assert.deepEqual(labels, [
 		'demo-0 (pid 4000) M1', 'demo-0 (pid 4000) M2', 'demo-0 (pid 4000) M3', 'demo-0 (pid 4000) thread 4100',
