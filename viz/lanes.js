@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Index stage (load → index → render): sorting, packing intervals into lanes, and the level of
-// detail that render uses, so that drawing a frame costs about one binary search per pixel
+// detail that render uses. With it, drawing a frame costs about one binary search per pixel
 // column and lane, however many records fall in the view.
 
 // Returns the indexes 0..n-1 ordered by KEYS[i] ascending (stable), for non-negative integer keys
@@ -95,10 +95,10 @@ export function upperBound(values, target, from = 0, to = values.length) {
 	return lo;
 }
 
-// A lane holds intervals that do not overlap, sorted by start, so their ends ascend too and both
-// can be searched. items[k] is the record index of interval k; marks[k] is a bit set that render
-// colours by (phases, anomalies); `pinnedNs`, when given, is the part of each interval that was
-// pinned. The prefix sums let an aggregated pixel column read its totals in constant time.
+// Intervals that do not overlap, sorted by start, so their ends ascend too and both can be
+// searched. items[k] is the record index of interval k, and marks[k] holds the MARK_* bits that
+// render colours by. `pinnedNs`, when given, is the pinned part of each interval. The prefix
+// sums let an aggregated pixel column read its totals in constant time.
 export class Lane {
 	constructor(starts, ends, items, marks, pinnedNs) {
 		this.starts = starts;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Render stage, vertical part (load → index → render): stacks the rows of the timeline, one group
-// per process with its live-bytes counter and one track per M or thread, and finds the row under
-// a pointer. Heights are CSS pixels.
+// Render stage, vertical part (load → index → render): stacks the rows of the timeline and finds
+// the row under a pointer. Each process is a group with its live-bytes counter and one track per
+// M or thread. Heights are CSS pixels.
 
 // Row heights, chosen so that a group of a few Ms fits a laptop screen.
 export const ROW_HEIGHT = {

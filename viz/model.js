@@ -89,7 +89,12 @@ function trackOf(model, trace, pid, m, tid) {
 		byThread = new Map();
 		byPid.set(pid, byThread);
 	}
-	const code = m !== null ? m : tid === null ? -1 : -2 - tid;
+	// Ms are keyed by their id (>= 0), threads that are no M by -2 - tid, an unknown thread by -1.
+	let code = -1;
+	if (m !== null)
+		code = m;
+	else if (tid !== null)
+		code = -2 - tid;
 	let track = byThread.get(code);
 	if (!track) {
 		track = ensureTrack(model, trace, pid, m, m === null ? tid : null);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Render stage (load → index → render): draws one frame of the timeline on a Canvas 2D context,
 // from the model, the row layout and the view. Each lane is drawn through visitLane, so a frame
-// costs about one search per pixel column and lane; rectangles are batched per colour.
+// costs about one search per pixel column and lane. Rectangles are batched per colour.
 
 import { axisTicks, xAtTime, timeAtX } from './time.js';
 import { visitLane, MARK_ANOMALY, MARK_UNCERTAIN } from './lanes.js';
@@ -71,7 +71,8 @@ class RectBatch {
 }
 
 // Draws one frame and returns how many things of each kind it drew, for tests and benchmarks.
-// FRAME: {model, layout, view, scrollTop, width, height, gutter, axisHeight, selection, hover}.
+// FRAME: {model, layout, view, scrollTop, width, height, gutter, axisHeight, selection,
+// collapsed, hoverX}, with sizes in CSS pixels.
 export function renderFrame(ctx, frame) {
 	const counts = {
 		rows: 0, gcBands: 0, discarded: 0, callSpans: 0, allocationBars: 0,

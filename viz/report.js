@@ -118,7 +118,7 @@ function checkCounterSamples(report, source) {
 // fields and unknown enum values pass, because minor versions add them.
 export function checkReport(report, source) {
 	if (report === null || typeof report !== 'object' || Array.isArray(report))
-		throw new ReportError(`${source} is JSON but not a cgomal lifetime report: it holds ` +
+		throw new ReportError(`${source} is JSON but not a cgomal lifetime report: it contains ` +
 			`${Array.isArray(report) ? 'an array' : describe(report)} instead of an object.`);
 	if (report.format !== REPORT_FORMAT)
 		throw new ReportError(`${source} is not a cgomal lifetime report: its "format" is ` +

@@ -8,7 +8,7 @@ import { KINDS, STATES, OTHER_CODE } from './model.js';
 // Histogram bins per power of ten of nanoseconds.
 const BINS_PER_DECADE = 2;
 
-// Returns the bin of a duration: 0 holds [0, 10^(1/BINS_PER_DECADE)) ns.
+// Returns the bin of a duration. Bin 0 is [0, 10^(1/BINS_PER_DECADE)) ns.
 function binOf(ns) {
 	return ns < 1 ? 0 : Math.floor(Math.log10(ns) * BINS_PER_DECADE + 1e-9);
 }
@@ -18,7 +18,7 @@ function binLowerBound(bin) {
 }
 
 // Returns a log-scale histogram of DURATIONS (nanoseconds): {bins: [{from, to, count}], count},
-// from the lowest to the highest bin that holds a value, with empty bins in between.
+// from the lowest to the highest bin that has a value, with empty bins in between.
 export function logHistogram(durations) {
 	const counts = new Map();
 	let lowest = Infinity;

@@ -23,6 +23,14 @@ function timeUnitFor(ns) {
 	return TIME_UNITS[TIME_UNITS.length - 1];
 }
 
+// Returns how many decimals show VALUE (at least 1 in magnitude) with three significant digits.
+export function decimalsForThreeDigits(value) {
+	const magnitude = Math.abs(value);
+	if (magnitude >= 100)
+		return 0;
+	return magnitude >= 10 ? 1 : 2;
+}
+
 // Formats a duration with three significant digits ("1.23 ms"); null reads as "—" (not reached).
 export function formatDuration(ns) {
 	if (ns === null || ns === undefined || Number.isNaN(ns))
@@ -33,9 +41,7 @@ export function formatDuration(ns) {
 	const value = ns / unit.ns;
 	if (unit.ns === 1)
 		return `${Math.round(value)} ns`;
-	const magnitude = Math.abs(value);
-	const decimals = magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : 2;
-	return `${value.toFixed(decimals)} ${unit.name}`;
+	return `${value.toFixed(decimalsForThreeDigits(value))} ${unit.name}`;
 }
 
 // Formats a relative time in the unit of its magnitude, with enough decimals to tell apart two

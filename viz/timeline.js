@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The interactive timeline (render stage): owns the canvas, the view and the vertical scroll,
-// turns wheel, drag and keys into zoom, pan and range selection, hit-tests the pointer, and
-// redraws at most once per animation frame.
+// The interactive timeline (render stage). It owns the canvas, the view and the vertical scroll,
+// turns wheel, drag and keys into zoom, pan and range selection, and hit-tests the pointer.
+// Changes request a redraw, and requestRender coalesces them into one per animation frame.
 
 import { fitView, clampView, zoomAround, panBy, resizeView, timeAtX, xAtTime, formatTime } from './time.js';
 import { layoutRows, rowAt } from './layout.js';
@@ -173,8 +173,9 @@ export class Timeline {
 			const k = lane.find(time, tolerance);
 			if (k < 0)
 				return null;
-			// Several records near the pointer, the nearest narrower than two pixels, read
-			// as one aggregated column: say how many, and let a click take the nearest.
+			// Several records near the pointer, the nearest narrower than two pixels, look
+			// like one aggregated column. The tooltip gives their count, and a click selects
+			// the nearest.
 			const count = upperBound(lane.starts, time + tolerance) - lowerBound(lane.ends, time - tolerance);
 			if (count > 1 && lane.ends[k] - lane.starts[k] < 2 * this.view.nsPerPx)
 				return { type: 'aggregate', count, what: row.type === 'call' ? 'calls' : 'allocations', index: lane.items[k], kind: row.type };
@@ -241,7 +242,12 @@ export class Timeline {
 			return;
 		event.preventDefault();
 		const { x } = this.localPosition(event);
-		const scale = event.deltaMode === 1 ? 33 : event.deltaMode === 2 ? this.cssHeight : 1;
+		// Wheel deltas come in pixels, lines or pages; a line is about 33 pixels in Chromium.
+		let scale = 1;
+		if (event.deltaMode === WheelEvent.DOM_DELTA_LINE)
+			scale = 33;
+		else if (event.deltaMode === WheelEvent.DOM_DELTA_PAGE)
+			scale = this.cssHeight;
 		const dx = event.deltaX * scale;
 		const dy = event.deltaY * scale;
 		if (event.altKey || x < GUTTER_WIDTH) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Formatting of sizes and counts for render and panels (time formatting lives in time.js).
 
+import { decimalsForThreeDigits } from './time.js';
+
 const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 
 // Formats a byte count with binary prefixes and three significant digits ("1.50 MiB").
@@ -15,8 +17,7 @@ export function formatBytes(bytes) {
 	}
 	if (unit === 0)
 		return `${value} B`;
-	const decimals = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
-	return `${value.toFixed(decimals)} ${BYTE_UNITS[unit]}`;
+	return `${value.toFixed(decimalsForThreeDigits(value))} ${BYTE_UNITS[unit]}`;
 }
 
 // Formats a count with thin-space thousands separators ("1 000 000"), independent of locale so

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Browser benchmark of the timeline viewer: opens a generated report of about a million
-// allocations in Debian's chromium and measures how long it takes to open (HTML parse, JSON
-// parse, indexing, first frame) and how long frames take while zooming and panning.
+// Browser benchmark of the timeline viewer. It opens a generated report of about a million
+// allocations in Debian's chromium, and measures how long opening takes (HTML parse, JSON parse,
+// indexing, first frame) and how long frames take while zooming and panning.
 //
 // Usage: node bench/viz/run.mjs --build build/dev-viz [--allocations N] [--runs N]
 // Needs tests/viz/node_modules (npm ci in tests/viz) and a build of the target viz_wrap_html.
@@ -61,8 +61,8 @@ async function measureOnce(context, url) {
 	const heapMb = await page.evaluate(() => (performance.memory ? performance.memory.usedJSHeapSize / 2 ** 20 : null));
 
 	// The session drives the viewer through its real key handlers, one frame per step, and
-	// reads the time each frame took to draw: 40 zoom steps in around the middle of the
-	// timeline, 40 pan steps at that depth, and 40 zoom steps back out.
+	// reads the time each frame took to draw. It zooms in 40 steps around the middle of the
+	// timeline, pans 40 steps at that depth, and zooms back out in 40 steps.
 	const session = await page.evaluate(async () => {
 		const viewer = window.cgomalViewer;
 		const canvas = document.getElementById('canvas');

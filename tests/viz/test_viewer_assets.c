@@ -82,10 +82,12 @@ static void test_escaping(void)
 
 	char *plain = escape_in_chunks("{\"n\":1}", 64);
 
+	CHECK(plain != NULL);
 	CHECK(plain && strcmp(plain, "{\"n\":1}") == 0);
 	free(plain);
 	char *empty = escape_in_chunks("", 8);
 
+	CHECK(empty != NULL);
 	CHECK(empty && strcmp(empty, "") == 0);
 	free(empty);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// End-to-end tests of what the viewer does with hostile or broken input, in Debian's chromium:
-// report strings stay text, an unknown major version and malformed JSON show an error instead
-// of a blank page, and the standalone page opens reports by file picker and by drop.
+// End-to-end tests of the viewer on hostile or broken input, in Debian's chromium. Report
+// strings stay text, and an unknown major version or malformed JSON shows an error instead of
+// a blank page. The standalone page opens reports by file picker and by drop.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -41,8 +41,8 @@ test('report strings stay text', async () => {
 	await page.getByRole('tab', { name: /Anomalies/ }).click();
 	const messages = await page.locator('[data-testid=anomaly-link]').allTextContents();
 	assert.ok(messages.some((m) => m.endsWith(HOSTILE_TEXT)), messages.join(' | '));
-	// The embedded JSON survived the </script> inside its strings: the page holds one report
-	// element and the viewer read every allocation from it.
+	// The embedded JSON survived the </script> inside its strings, so the page contains one
+	// report element.
 	assert.equal(await page.locator('script[type="application/json"]').count(), 1);
 
 	const foreign = requests.filter((url) => !url.startsWith('file://') && !url.startsWith('data:'));

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// End-to-end tests of the viewer in Debian's chromium: a report page written through the
-// viewer's C library opens offline, draws tracks, GC bands and calls, lists anomalies, shows
-// an allocation's details on click, zooms, pans, selects a range and filters.
+// End-to-end tests of the viewer in Debian's chromium. A report page written through the
+// viewer's C library opens offline and draws tracks, GC bands and calls. The tests click an
+// allocation for its details, zoom, pan, select a range, filter and follow anomalies.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -48,7 +48,8 @@ test('report opens with tracks', async () => {
 	assert.ok(frame.discarded > 0, 'discarded window drawn');
 	assert.ok(await viewer(() => window.cgomalViewer.rowCount('call')) >= 3 * 6);
 	const timings = await viewer(() => window.cgomalViewer.timings);
-	assert.ok(timings.totalMs > 0 && timings.totalMs < 20000, JSON.stringify(timings));
+	assert.ok(timings.totalMs > 0, JSON.stringify(timings));
+	assert.ok(timings.totalMs < 20000, JSON.stringify(timings));
 });
 
 test('GC band pixels are drawn', async () => {
@@ -94,7 +95,8 @@ test('anomaly link jumps to it', async () => {
 	assert.equal(state.selection.allocation, index);
 	const record = report.allocations.find((a) => a.id === anomaly.allocation);
 	const viewEnd = state.view.start + state.view.nsPerPx * state.view.width;
-	assert.ok(state.view.start <= record.alloc && viewEnd >= record.free, 'the allocation is in view');
+	assert.ok(state.view.start <= record.alloc, 'the allocation starts in view');
+	assert.ok(viewEnd >= record.free, 'the allocation ends in view');
 	assert.ok(state.view.nsPerPx * state.view.width < report.end / 10, 'the view zoomed in');
 	await assertDetailsOf(record);
 });
@@ -213,7 +215,8 @@ test('shift drag lists a range', async () => {
 	await page.mouse.up();
 	await page.keyboard.up('Shift');
 	const range = (await viewer(() => window.cgomalViewer.selection)).range;
-	assert.ok(range && range[1] > range[0], `range ${range}`);
+	assert.ok(range, 'a range is selected');
+	assert.ok(range[1] > range[0], `range ${range}`);
 	const count = (field) => report.allocations.filter((a) => a[field] !== null && a[field] >= range[0] && a[field] <= range[1]).length;
 	const selection = page.locator('[data-testid=selection]');
 	const heading = async (verb) => (await selection.locator(`[data-testid=range-${verb}]`).textContent()).replace(/\u2009/g, '');
@@ -222,7 +225,8 @@ test('shift drag lists a range', async () => {
 	assert.equal(await heading('freed'), `${count('free')} freed`);
 	await page.keyboard.press('f');
 	const fitted = await viewer(() => window.cgomalViewer.view);
-	assert.ok(fitted.start <= range[0] && fitted.start + fitted.nsPerPx * fitted.width >= range[1]);
+	assert.ok(fitted.start <= range[0], 'the range starts in view');
+	assert.ok(fitted.start + fitted.nsPerPx * fitted.width >= range[1], 'the range ends in view');
 	assert.ok(fitted.nsPerPx < view.nsPerPx / 3, 'F fits the selected range');
 	await page.keyboard.press('Escape');
 	assert.equal((await viewer(() => window.cgomalViewer.selection)).range, null);
@@ -244,7 +248,8 @@ test('filters change tracks and summary', async () => {
 	await page.locator('#filters input[name=sizeMin]').fill('');
 	await page.selectOption('#filters select[name=process]', '0/4001');
 	const labels = await viewer(() => window.cgomalViewer.trackLabels());
-	assert.ok(labels.length === 4 && labels.every((l) => l.startsWith('demo-1')), labels.join());
+	assert.equal(labels.length, 4, labels.join());
+	assert.ok(labels.every((l) => l.startsWith('demo-1')), labels.join());
 	await page.locator('#filters button[type=reset]').click();
 	await page.waitForFunction(() => window.cgomalViewer.trackLabels().length === 8);
 	await page.getByRole('tab', { name: 'Summary' }).click();

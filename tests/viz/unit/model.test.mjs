@@ -81,7 +81,8 @@ test('nested allocation finds the inner call', () => {
 	const call = report.calls[callOfAllocation(model, index)];
 	assert.equal(call.depth, 2);
 	assert.equal(call.kind, 'cgocall');
-	assert.ok(call.entry <= report.allocations[index].alloc && call.exit >= report.allocations[index].alloc);
+	assert.ok(call.entry <= report.allocations[index].alloc);
+	assert.ok(call.exit >= report.allocations[index].alloc);
 	const malloc = report.allocations.findIndex((a) => a.kind === 'malloc');
 	assert.equal(callOfAllocation(model, malloc), -1);
 	assert.equal(gcCycleOfAllocation(model, malloc), -1);

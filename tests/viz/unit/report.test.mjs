@@ -41,7 +41,7 @@ test('malformed JSON names the file', () => {
 });
 
 test('other JSON is rejected', () => {
-	rejects([], /holds an array instead of an object/);
+	rejects([], /contains an array instead of an object/);
 	rejects(null, /not a cgomal lifetime report/);
 	rejects({ traceEvents: [] }, /its "format" is missing, expected "cgomal-lifetimes"/);
 	rejects({ format: 'cgomal-lifetimes', version: 1 }, /version is 1, expected a string "MAJOR\.MINOR"/);

@@ -33,7 +33,8 @@ test('stats match the summary of the report', () => {
 	}
 	assert.equal(stats.lifetimes.count, report.summary.lifetime_ns.count);
 	assert.equal(stats.pinned.count, report.summary.pinned_ns.count);
-	assert.ok(stats.heaviest.length > 0 && stats.heaviest.length <= 8);
+	assert.ok(stats.heaviest.length > 0);
+	assert.ok(stats.heaviest.length <= 8);
 	assert.ok(stats.heaviest[0].peakPinned >= (stats.heaviest[1].peakPinned || 0));
 });
 
