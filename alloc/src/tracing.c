@@ -37,8 +37,8 @@ _Static_assert(CGOMAL_TP_REASON_OUT_OF_MEMORY == CGOMAL_GC_OUT_OF_MEMORY, "gc_re
 #define CGOMAL_TP_LIBRARY "libcgomal-tp.so"
 #endif
 
-/* dlopen() flags: the provider stays loaded for the life of the process,
- * because unloading it while a session records its events would race. */
+/* dlopen() flags. RTLD_NODELETE keeps the provider, and so its registered
+ * probes, until the process exits: nothing in the runtime unloads it. */
 #define TRACING_DLOPEN_FLAGS (RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE)
 
 /*
