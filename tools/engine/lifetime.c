@@ -66,6 +66,7 @@ struct process_state {
 	uint32_t trace;
 	int64_t pid;
 	char *procname; /* owned, or NULL */
+	bool procname_from_main;
 	lt_time begin, end;
 	int64_t *tids; /* owned, ascending */
 	uint32_t tid_count, tid_capacity;
@@ -845,6 +846,27 @@ static int handle_m_event(struct lt_engine *engine, struct process_state *proces
 	}
 }
 
+/*
+ * Keeps the name of the main thread (tid == pid) as the process's name:
+ * procname is per thread, and helper threads such as LTTng-UST's listener
+ * ("NAME-ust") may emit the first event.
+ */
+static int process_update_procname(struct process_state *process, const struct lt_event *event)
+{
+	bool from_main = event->tid >= 0 && event->tid == event->pid;
+	char *copy;
+
+	if (!event->procname || process->procname_from_main || (process->procname && !from_main))
+		return 0;
+	copy = strdup(event->procname);
+	if (!copy)
+		return -ENOMEM;
+	free(process->procname);
+	process->procname = copy;
+	process->procname_from_main = from_main;
+	return 0;
+}
+
 int lt_engine_event(struct lt_engine *engine, const struct lt_event *event)
 {
 	struct process_state *process;
@@ -859,11 +881,9 @@ int lt_engine_event(struct lt_engine *engine, const struct lt_event *event)
 		process->begin = event->time;
 	if (event->time > process->end)
 		process->end = event->time;
-	if (!process->procname && event->procname) {
-		process->procname = strdup(event->procname);
-		if (!process->procname)
-			return -ENOMEM;
-	}
+	err = process_update_procname(process, event);
+	if (err)
+		return err;
 	err = tid_set_add(&process->tids, &process->tid_count, &process->tid_capacity, event->tid);
 	if (err)
 		return err;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "../engine/table.h"
+#include "trace_find.h"
 
 /* Prefix of the trace name given to each src.ctf.fs component; the suffix is the directory index.
  */
@@ -121,6 +122,7 @@ struct reader {
 	struct lt_table streams;        /* bt_stream * -> stream_info (owned) */
 	size_t event_count_capacity;
 	size_t trace_capacity;
+	uint32_t *dir_trace; /* owned: report trace of each directory, UINT32_MAX if unusable */
 
 	int engine_err; /* first error of the engine or the reader itself */
 	const char *engine_err_context;
@@ -372,9 +374,8 @@ static char *strdup_or_null(const char *text)
 	return text ? strdup(text) : NULL;
 }
 
-/* Appends a report trace for the directory of a bt_trace seen for the first time. */
-static int report_trace_add(struct reader *reader, const bt_trace *trace, size_t dir,
-                            uint32_t *index)
+/* Appends an empty report trace for the directory dir. */
+static int report_trace_add(struct reader *reader, size_t dir, uint32_t *index)
 {
 	struct cg_reader_result *result = reader->result;
 	struct cg_trace_info *info;
@@ -390,30 +391,22 @@ static int report_trace_add(struct reader *reader, const bt_trace *trace, size_t
 	}
 	info = &result->traces[result->trace_count];
 	memset(info, 0, sizeof(*info));
-	info->path = strdup(reader->dirs[dir]);
-	info->paths = malloc(sizeof(*info->paths));
-	info->name = strdup_or_null(env_string(trace, "trace_name"));
-	info->hostname = strdup_or_null(env_string(trace, "hostname"));
-	info->domain = strdup_or_null(env_string(trace, "domain"));
-	if (info->paths)
-		info->paths[0] = strdup(reader->dirs[dir]);
-	info->path_count = 1;
 	*index = (uint32_t)result->trace_count++;
-	if (!info->path || !info->paths || !info->paths[0])
+	info->path = strdup(reader->dirs[dir]);
+	info->paths = calloc(1, sizeof(*info->paths));
+	if (!info->path || !info->paths)
 		return -ENOMEM;
+	info->paths[0] = strdup(reader->dirs[dir]);
+	if (!info->paths[0])
+		return -ENOMEM;
+	info->path_count = 1;
 	return 0;
 }
 
-/* Adds dir to a report trace that it joins by UUID, unless it is listed already. */
 static int report_trace_add_path(struct cg_trace_info *info, const char *dir)
 {
-	char **grown;
+	char **grown = realloc(info->paths, (info->path_count + 1) * sizeof(*grown));
 
-	for (size_t i = 0; i < info->path_count; i++) {
-		if (strcmp(info->paths[i], dir) == 0)
-			return 0;
-	}
-	grown = realloc(info->paths, (info->path_count + 1) * sizeof(*grown));
 	if (!grown)
 		return -ENOMEM;
 	info->paths = grown;
@@ -424,16 +417,56 @@ static int report_trace_add_path(struct cg_trace_info *info, const char *dir)
 	return 0;
 }
 
+/*
+ * Numbers the report's traces in directory order before the graph runs, so
+ * that the numbers do not depend on the order in which streams begin.
+ * Directories whose metadata has the same UUID (the chunks of a rotated
+ * session) share a number; those that failed to open get none.
+ */
+static int report_traces_assign(struct reader *reader, const bool *usable)
+{
+	uint8_t(*uuids)[16] = calloc(reader->dir_count, sizeof(*uuids));
+	bool *has_uuid = calloc(reader->dir_count, sizeof(*has_uuid));
+	int err = 0;
+
+	if (!uuids || !has_uuid) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < reader->dir_count && !err; i++) {
+		size_t same = i;
+
+		reader->dir_trace[i] = UINT32_MAX;
+		if (!usable[i])
+			continue;
+		has_uuid[i] = cg_trace_dir_uuid(reader->dirs[i], uuids[i]);
+		for (size_t j = 0; j < i && has_uuid[i]; j++) {
+			if (usable[j] && has_uuid[j] && memcmp(uuids[i], uuids[j], 16) == 0) {
+				same = j;
+				break;
+			}
+		}
+		if (same == i)
+			err = report_trace_add(reader, i, &reader->dir_trace[i]);
+		else {
+			reader->dir_trace[i] = reader->dir_trace[same];
+			err = report_trace_add_path(&reader->result->traces[reader->dir_trace[i]],
+			                            reader->dirs[i]);
+		}
+	}
+out:
+	free(uuids);
+	free(has_uuid);
+	return err;
+}
+
 static struct bt_trace_info *bt_trace_lookup(struct reader *reader, const bt_trace *trace)
 {
 	struct bt_trace_info *info = lt_table_get(&reader->bt_traces, (uintptr_t)trace);
 	const char *name = bt_trace_get_name(trace);
+	struct cg_trace_info *report_trace;
 	const bt_value *vpid;
-	const uint8_t *uuid;
 	size_t dir = 0;
-	size_t cursor = 0;
-	struct bt_trace_info *other;
-	int err;
 
 	if (info)
 		return info;
@@ -444,14 +477,11 @@ static struct bt_trace_info *bt_trace_lookup(struct reader *reader, const bt_tra
 	name = name ? strstr(name, DIR_TRACE_NAME_PREFIX) : NULL;
 	if (name)
 		dir = strtoul(name + strlen(DIR_TRACE_NAME_PREFIX), NULL, 10);
-	if (dir >= reader->dir_count)
-		dir = 0;
-
-	uuid = bt_trace_get_uuid(trace);
-	if (uuid) {
-		info->has_uuid = true;
-		memcpy(info->uuid, uuid, sizeof(info->uuid));
+	if (dir >= reader->dir_count || reader->dir_trace[dir] == UINT32_MAX) {
+		free(info);
+		return NULL;
 	}
+	info->report_trace = reader->dir_trace[dir];
 	vpid = bt_trace_borrow_environment_entry_value_by_name_const(trace, "vpid");
 	if (vpid && bt_value_get_type(vpid) == BT_VALUE_TYPE_SIGNED_INTEGER) {
 		info->has_env_pid = true;
@@ -459,19 +489,15 @@ static struct bt_trace_info *bt_trace_lookup(struct reader *reader, const bt_tra
 	}
 	info->env_procname = strdup_or_null(env_string(trace, "procname"));
 
-	/* Rotated chunks of one trace share its UUID: they become one report trace. */
-	err = -ENOENT;
-	while (info->has_uuid && (other = lt_table_next(&reader->bt_traces, &cursor, NULL))) {
-		if (other->has_uuid && memcmp(other->uuid, info->uuid, sizeof(info->uuid)) == 0) {
-			info->report_trace = other->report_trace;
-			err = report_trace_add_path(&reader->result->traces[other->report_trace],
-			                            reader->dirs[dir]);
-			break;
-		}
+	/* The first directory of a report trace to begin a stream names it. */
+	report_trace = &reader->result->traces[info->report_trace];
+	if (!report_trace->has_environment) {
+		report_trace->has_environment = true;
+		report_trace->name = strdup_or_null(env_string(trace, "trace_name"));
+		report_trace->hostname = strdup_or_null(env_string(trace, "hostname"));
+		report_trace->domain = strdup_or_null(env_string(trace, "domain"));
 	}
-	if (err == -ENOENT)
-		err = report_trace_add(reader, trace, dir, &info->report_trace);
-	if (err || lt_table_put(&reader->bt_traces, (uintptr_t)trace, info)) {
+	if (lt_table_put(&reader->bt_traces, (uintptr_t)trace, info)) {
 		free(info->env_procname);
 		free(info);
 		return NULL;
@@ -865,6 +891,7 @@ static int graph_build(struct reader *reader, bt_graph *graph, bool *any)
 	const bt_component_class_filter *muxer_class;
 	const bt_component_filter *muxer;
 	const bt_component_sink *sink;
+	bool *usable;
 	int err = -ENOENT;
 
 	*any = false;
@@ -889,15 +916,36 @@ static int graph_build(struct reader *reader, bt_graph *graph, bool *any)
 	if (bt_graph_add_filter_component(graph, muxer_class, "muxer", NULL, BT_LOGGING_LEVEL_NONE,
 	                                  &muxer) != BT_GRAPH_ADD_COMPONENT_STATUS_OK)
 		goto out_chain;
-	for (size_t i = 0; i < reader->dir_count; i++) {
+	usable = calloc(reader->dir_count, sizeof(*usable));
+	reader->dir_trace = calloc(reader->dir_count, sizeof(*reader->dir_trace));
+	if (!usable || !reader->dir_trace) {
+		free(usable);
+		result_error_append(reader->result,
+		                    "building the babeltrace2 graph failed: out of memory");
+		err = -ENOMEM;
+		goto out_put_plugins;
+	}
+	for (size_t i = 0; i < reader->dir_count; i++)
+		usable[i] = source_check(reader, source_class, i);
+	err = report_traces_assign(reader, usable);
+	for (size_t i = 0; i < reader->dir_count && !err; i++) {
 		const bt_component_source *source;
 
-		if (!source_check(reader, source_class, i))
+		if (!usable[i])
 			continue;
 		if (source_add(graph, source_class, reader->dirs[i], i, &source) ||
-		    graph_connect_source(graph, source, muxer))
+		    graph_connect_source(graph, source, muxer)) {
+			free(usable);
+			err = -EINVAL;
 			goto out_chain;
+		}
 		*any = true;
+	}
+	free(usable);
+	if (err) {
+		result_error_append(reader->result,
+		                    "building the babeltrace2 graph failed: out of memory");
+		goto out_put_plugins;
 	}
 	if (!*any) {
 		err = 0;
@@ -961,6 +1009,7 @@ static void reader_destroy(struct reader *reader)
 		free(trace);
 	}
 	lt_table_destroy(&reader->bt_traces);
+	free(reader->dir_trace);
 	struct lt_table *tables[] = {&reader->event_classes, &reader->stream_classes,
 	                             &reader->streams};
 	for (size_t t = 0; t < 3; t++) {

@@ -5,8 +5,9 @@
  * simple sink, which decodes the events it knows into struct lt_event and
  * feeds them to the lifetime engine.
  *
- * Traces whose UUIDs match (the chunks of a rotated session) are one trace
- * in the report, as babeltrace2 merges them too.
+ * Traces are numbered in directory order. Directories whose metadata has
+ * the same UUID (the chunks of a rotated session) are one trace of the
+ * report, as babeltrace2 merges them too.
  *
  * Error convention: cg_reader_run() returns 0 or -1. On -1 the reader's
  * error text says what failed, with babeltrace2's chain of causes, and
@@ -26,9 +27,10 @@ struct cg_trace_info {
 	char *path;   /* owned: the first directory */
 	char **paths; /* owned: every directory of this trace */
 	size_t path_count;
-	char *name;     /* owned or NULL: environment `trace_name` */
-	char *hostname; /* owned or NULL */
-	char *domain;   /* owned or NULL */
+	char *name;           /* owned or NULL: environment `trace_name` */
+	char *hostname;       /* owned or NULL */
+	char *domain;         /* owned or NULL */
+	bool has_environment; /* name, hostname and domain were read */
 	uint64_t streams;
 	uint64_t events;
 	bool has_times;

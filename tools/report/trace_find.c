@@ -154,3 +154,75 @@ void cg_trace_dirs_destroy(struct cg_trace_dirs *dirs)
 	dirs->paths = NULL;
 	dirs->count = dirs->capacity = 0;
 }
+
+/* Magic number that opens every packet of packetized CTF metadata. */
+#define CTF_METADATA_PACKET_MAGIC 0x75d11d57u
+
+/* Bytes of a text metadata file searched for the UUID: it sits in the trace block, near the top. */
+#define METADATA_TEXT_SCAN 65536
+
+static bool parse_uuid_text(const char *text, uint8_t uuid[16])
+{
+	int n = 0;
+
+	for (const char *c = text; *c && n < 32; c++) {
+		int digit;
+
+		if (*c == '-')
+			continue;
+		if (*c >= '0' && *c <= '9')
+			digit = *c - '0';
+		else if (*c >= 'a' && *c <= 'f')
+			digit = *c - 'a' + 10;
+		else if (*c >= 'A' && *c <= 'F')
+			digit = *c - 'A' + 10;
+		else
+			return false;
+		if (n % 2 == 0)
+			uuid[n / 2] = (uint8_t)(digit << 4);
+		else
+			uuid[n / 2] |= (uint8_t)digit;
+		n++;
+	}
+	return n == 32;
+}
+
+bool cg_trace_dir_uuid(const char *dir, uint8_t uuid[16])
+{
+	char path[4096], *text, *key;
+	uint8_t header[20];
+	uint32_t magic;
+	size_t length;
+	bool found = false;
+	FILE *file;
+
+	snprintf(path, sizeof(path), "%s/metadata", dir);
+	file = fopen(path, "rb");
+	if (!file)
+		return false;
+	if (fread(header, 1, sizeof(header), file) == sizeof(header)) {
+		memcpy(&magic, header, sizeof(magic));
+		if (magic == CTF_METADATA_PACKET_MAGIC ||
+		    __builtin_bswap32(magic) == CTF_METADATA_PACKET_MAGIC) {
+			memcpy(uuid, header + 4, 16);
+			fclose(file);
+			return true;
+		}
+	}
+	text = malloc(METADATA_TEXT_SCAN + 1);
+	if (text && fseek(file, 0, SEEK_SET) == 0) {
+		length = fread(text, 1, METADATA_TEXT_SCAN, file);
+		text[length] = '\0';
+		for (key = strstr(text, "uuid"); key && !found; key = strstr(key + 4, "uuid")) {
+			char *quote = key + 4;
+
+			while (*quote == ' ' || *quote == '\t' || *quote == '=')
+				quote++;
+			if (*quote == '"')
+				found = parse_uuid_text(quote + 1, uuid);
+		}
+	}
+	free(text);
+	fclose(file);
+	return found;
+}

@@ -9,7 +9,9 @@
 #ifndef CGOMAL_TRACE_FIND_H
 #define CGOMAL_TRACE_FIND_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct cg_trace_dirs {
 	char **paths; /* owned, each owned; sorted, no duplicates */
@@ -28,5 +30,12 @@ int cg_trace_dirs_find(struct cg_trace_dirs *dirs, const char *path, char *error
 void cg_trace_dirs_sort(struct cg_trace_dirs *dirs);
 
 void cg_trace_dirs_destroy(struct cg_trace_dirs *dirs);
+
+/*
+ * Reads the UUID of the CTF trace in dir from its metadata file, packetized
+ * (the UUID follows the packet magic) or plain text (`uuid = "..."`).
+ * Returns false when the metadata has none or cannot be read.
+ */
+bool cg_trace_dir_uuid(const char *dir, uint8_t uuid[16]);
 
 #endif /* CGOMAL_TRACE_FIND_H */
