@@ -62,7 +62,8 @@ export function renderSummary(container, model, stats, filterNote) {
 	if (discarded && discarded.windows > 0)
 		parts.push(el('p', { className: 'uncertain' }, `The tracer lost ${formatCount(discarded.events)} ` +
 			`events and ${formatCount(discarded.packets)} packets in ${formatCount(discarded.windows)} ` +
-			'windows (grey on the timeline); records overlapping them are marked uncertain.'));
+			`${discarded.windows === 1 ? 'window' : 'windows'} (grey on the timeline). Records that ` +
+			'overlap them are marked uncertain.'));
 	container.replaceChildren(...parts);
 }
 

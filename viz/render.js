@@ -104,7 +104,22 @@ export function renderFrame(ctx, frame) {
 
 	drawGutter(ctx, frame, visible);
 	drawAxis(ctx, frame, ticks);
+	if (frame.layout.rows.length === 0)
+		drawEmptyNote(ctx, frame);
 	return counts;
+}
+
+// Says why nothing is drawn: an empty report, or filters that hide every track.
+function drawEmptyNote(ctx, frame) {
+	const report = frame.model.report;
+	const lines = frame.model.tracks.length === 0
+		? ['This report has no allocations, foreign calls or GC cycles.',
+			`Its ${report.traces.length} trace(s) contain no cgomal or lttng_ust_libc events.`]
+		: ['The filters hide every track.', 'Use "Show everything" in the Filters tab to show them again.'];
+	ctx.fillStyle = COLOURS.mutedText;
+	ctx.font = '13px system-ui, sans-serif';
+	ctx.textBaseline = 'top';
+	lines.forEach((line, i) => ctx.fillText(line, frame.gutter + 16, frame.axisHeight + 20 + 18 * i));
 }
 
 function rowTop(frame, row) {

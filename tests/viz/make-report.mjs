@@ -201,7 +201,7 @@ export function generateReport(options = {}) {
 		}
 	}
 
-	const end = Math.max(...processes.map((process) => process.end));
+	const end = Math.max(0, ...processes.map((process) => process.end));
 	const discarded = [{ trace: 0, stream: 0, kind: 'events', count: 12, begin: Math.floor(end * 0.7), end: Math.floor(end * 0.7) + 20_000 }];
 	for (const allocation of allocations) {
 		const stop = allocation.free ?? end;

@@ -123,3 +123,25 @@ test('standalone page opens files', async () => {
 	assert.deepEqual(errors, []);
 	await page.close();
 });
+
+test('empty report says so', async () => {
+	const { html } = await makeReportPage(scratch.dir, 'empty', { processes: 0 });
+	const { page, errors } = await openViewer(browser.context, fileUrl(html));
+	assert.equal(await page.evaluate(() => window.cgomalViewer.status), 'ready');
+	assert.deepEqual(errors, []);
+	assert.deepEqual(await page.evaluate(() => window.cgomalViewer.trackLabels()), []);
+	assert.equal(await page.evaluate(() => window.cgomalViewer.lastFrame.rows), 0);
+	// The note is drawn on the canvas: its text colour appears where the first line starts.
+	const drawn = await page.evaluate(() => {
+		const canvas = document.getElementById('canvas');
+		const ratio = window.devicePixelRatio || 1;
+		const data = canvas.getContext('2d').getImageData(0, 40 * ratio, canvas.width, 20 * ratio).data;
+		let dark = 0;
+		for (let i = 0; i < data.length; i += 4)
+			dark += data[i] < 160 ? 1 : 0;
+		return dark;
+	});
+	assert.ok(drawn > 50, `${drawn} dark pixels where the note should be`);
+	await page.screenshot({ path: join(artifactDir(), 'safety-empty.png') });
+	await page.close();
+});
