@@ -10,6 +10,11 @@
  * should contain, one "map KIND NAME VALUE" line each, so that the checker
  * can replace them by names before comparing with the expected file.
  *
+ * With --out-of-memory it runs a different scenario instead: a heap of
+ * 1 GiB without automatic collection, filled with kept objects until an
+ * allocation fails, which makes the runtime collect with the reason
+ * out_of_memory first.
+ *
  * With --loaded it first prints whether cgomal_init() loaded the provider
  * and liblttng-ust ("loaded NAME yes|no") and how long it took
  * ("init_ms MS") and which libcgomal it runs ("library PATH"), which the
@@ -19,6 +24,7 @@
 #include <cgomal/cgomal.h>
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -139,14 +145,59 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* Fill a 1 GiB heap with objects of OUT_OF_MEMORY_OBJECT bytes that a root
+ * keeps, until an allocation fails. 64 of them exceed the heap. */
+#define OUT_OF_MEMORY_OBJECT ((size_t)32 << 20)
+static void *out_of_memory_kept[64];
+
+static int run_out_of_memory(void)
+{
+	struct cgomal_config config;
+	size_t count = 0;
+	int err;
+
+	cgomal_config_init(&config);
+	config.heap_reserve = (size_t)1 << 30;
+	config.gc_percent = -1;
+	err = cgomal_init(&config);
+	if (err != 0) {
+		fprintf(stderr, "runtime-scenario: cgomal_init: %s\n", strerror(-err));
+		return 1;
+	}
+	err = cgomal_root_add(out_of_memory_kept, sizeof(out_of_memory_kept));
+	if (err != 0) {
+		fprintf(stderr, "runtime-scenario: cgomal_root_add: %s\n", strerror(-err));
+		return 1;
+	}
+	while (count < 64) {
+		errno = 0;
+		out_of_memory_kept[count] = cgomal_alloc_noscan(OUT_OF_MEMORY_OBJECT);
+		if (out_of_memory_kept[count] == NULL)
+			break;
+		count++;
+	}
+	if (count == 64 || errno != ENOMEM) {
+		fprintf(stderr, "runtime-scenario: expected ENOMEM within 64 allocations, got %zu (%s)\n",
+			count, strerror(errno));
+		return 1;
+	}
+	printf("map tid main %d\n", (int)gettid());
+	cgomal_shutdown();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	bool report_loaded = argc > 1 && strcmp(argv[1], "--loaded") == 0;
 	pthread_t thread;
 	void *q;
-	double start = now_ms();
-	int err = cgomal_init(NULL);
+	double start;
+	int err;
 
+	if (argc > 1 && strcmp(argv[1], "--out-of-memory") == 0)
+		return run_out_of_memory();
+	start = now_ms();
+	err = cgomal_init(NULL);
 	if (err != 0) {
 		fprintf(stderr, "runtime-scenario: cgomal_init: %s\n", strerror(-err));
 		return 1;

@@ -15,6 +15,8 @@ program=$3
 expected=${4:-}
 rm -rf "$work"
 mkdir -p "$work"
+# Arguments that record() passes to the program.
+program_args=()
 # Session names are unique per case and run, because tests share the daemon.
 session="cgomal-${case_name}-$$"
 
@@ -51,7 +53,7 @@ record() {
 	lttng enable-event -u -s "$session" -c events "${event_args[@]}" >/dev/null
 	lttng add-context -u -s "$session" -c events -t vpid -t vtid >/dev/null
 	lttng start "$session" >/dev/null
-	"$program" >"$work/stdout" 2>"$work/stderr" &
+	"$program" "${program_args[@]}" >"$work/stdout" 2>"$work/stderr" &
 	pid=$!
 	wait "$pid" || fail "$program exited with $?: $(cat "$work/stderr")"
 	lttng stop "$session" >/dev/null
@@ -113,6 +115,13 @@ case_runtime_alloc() {
 
 case_runtime_untracked() {
 	export CGOMAL_DEBUG=cgomaltrack=0
+	record 'cgomal:*' --loglevel=TRACE_DEBUG_LINE
+	expect_scenario
+}
+
+# A failed allocation collects first, with the reason out_of_memory.
+case_runtime_out_of_memory() {
+	program_args=(--out-of-memory)
 	record 'cgomal:*' --loglevel=TRACE_DEBUG_LINE
 	expect_scenario
 }
