@@ -366,6 +366,12 @@ export function tooltipText(model, hit) {
 		return `${hit.name} at ${formatTime(hit.time)}: ${hit.name === 'overlapping lifetimes' ? formatCount(hit.value) : formatBytes(hit.value)}`;
 	case 'process':
 		return `${hit.process.label}: ${hit.process.tracks.length} tracks; click to fold or unfold`;
+	case 'discarded': {
+		const { window } = hit;
+		const what = window.count === null ? `some ${window.kind}` : `${formatCount(window.count)} ${window.kind}`;
+		return `the tracer lost ${what} between ${formatTime(window.begin)} and ${formatTime(window.end)}\n` +
+			'records that overlap this window are marked uncertain';
+	}
 	default:
 		return '';
 	}

@@ -162,6 +162,9 @@ export class Timeline {
 			if (k >= 0)
 				return { type: 'gc', index: lane.items[k], time, row };
 		}
+		const lost = row.process.discarded.find((window) => window.begin - tolerance <= time && time <= window.end + tolerance);
+		if (lost)
+			return { type: 'discarded', window: lost, time, row };
 		return null;
 	}
 

@@ -145,3 +145,23 @@ test('empty report says so', async () => {
 	await page.screenshot({ path: join(artifactDir(), 'safety-empty.png') });
 	await page.close();
 });
+
+test('long anomaly list pages', async () => {
+	const report = generateReport({ allocations: 400, processes: 1, ms: 1 });
+	const template = report.anomalies.find((a) => a.allocation !== null);
+	for (let i = 0; i < 700; i++)
+		report.anomalies.push({ ...template, message: `extra finding ${i}` });
+	const json = join(scratch.dir, 'many-anomalies.json');
+	writeFileSync(json, JSON.stringify(report));
+	const { page, errors } = await openViewer(browser.context, fileUrl(wrapHtml(json, join(scratch.dir, 'many-anomalies.html'))));
+	const total = report.anomalies.length;
+	const items = page.locator('[data-testid=anomaly]');
+	assert.equal(await items.count(), 300);
+	await page.getByRole('button', { name: new RegExp(`^show 300 more of ${total - 300}$`) }).click();
+	assert.equal(await items.count(), 600);
+	await page.getByRole('button', { name: new RegExp(`^show ${total - 600} more of ${total - 600}$`) }).click();
+	assert.equal(await items.count(), total);
+	assert.equal(await page.getByRole('button', { name: /^show \d+ more/ }).count(), 0);
+	assert.deepEqual(errors, []);
+	await page.close();
+});

@@ -260,3 +260,31 @@ test('filters change tracks and summary', async () => {
 	await page.screenshot({ path: join(artifactDir(), 'viewer-summary.png') });
 	assert.deepEqual(errors, []);
 });
+
+test('process header folds its tracks', async () => {
+	await page.keyboard.press('0');
+	const box = await page.locator('[data-testid=timeline]').boundingBox();
+	const rows = () => page.evaluate(() => window.cgomalViewer.rowCount('allocation'));
+	const before = await rows();
+	// The first process header is the first row under the 26 px axis; click its name.
+	await page.mouse.click(box.x + 40, box.y + 26 + 10);
+	const folded = await rows();
+	assert.ok(folded < before, `${before} -> ${folded} lifetime rows`);
+	assert.ok(folded > 0, 'the other process still shows');
+	await page.mouse.click(box.x + 40, box.y + 26 + 10);
+	assert.equal(await rows(), before);
+});
+
+test('discarded window has a tooltip', async () => {
+	await page.keyboard.press('0');
+	const lost = report.discarded[0];
+	const box = await page.locator('[data-testid=timeline]').boundingBox();
+	const view = await viewer(() => window.cgomalViewer.view);
+	const gutter = box.width - view.width;
+	const x = gutter + ((lost.begin + lost.end) / 2 - view.start) / view.nsPerPx;
+	// The M1 header row of the first process: only bands and windows are drawn there.
+	await page.mouse.move(box.x + x, box.y + 26 + 22 + 34 + 8);
+	const tooltip = page.locator('[data-testid=tooltip]');
+	await tooltip.waitFor({ state: 'visible' });
+	assert.match(await tooltip.textContent(), /^the tracer lost 12 events between /);
+});
