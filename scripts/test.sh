@@ -48,4 +48,22 @@ for preset in default debug tsan; do
 		status=1
 	fi
 done
+# The lifetime engine's libFuzzer target, for a bounded time, in a clang
+# build of its own. New inputs go to build/fuzz/corpus and a failing input to
+# build/fuzz/crash-*; the committed seeds in tools/fuzz/corpus are read only.
+fuzz_seconds=${CGOMAL_FUZZ_SECONDS:-60}
+log_step "fuzz: lifetime engine for $fuzz_seconds s"
+if cmake -S . -B build/fuzz -DCMAKE_C_COMPILER=clang -DCGOMAL_FUZZ=ON \
+	-DCGOMAL_TRACING=OFF -DCGOMAL_BUILD_EXAMPLES=OFF >/dev/null &&
+	cmake --build build/fuzz --target cgomal_engine_fuzz -j "$jobs"; then
+	mkdir -p build/fuzz/corpus
+	if ! build/fuzz/tools/cgomal_engine_fuzz -max_total_time="$fuzz_seconds" \
+		-print_final_stats=1 -artifact_prefix=build/fuzz/ build/fuzz/corpus tools/fuzz/corpus; then
+		echo "fuzz: the lifetime engine fuzzer found a failure (reproducer above)" >&2
+		status=1
+	fi
+else
+	echo "fuzz: building the fuzz target failed" >&2
+	status=1
+fi
 exit "$status"
