@@ -82,6 +82,17 @@ case_run_without_start() {
 		fail "unhelpful message: $(cat "$work/stderr")"
 }
 
+case_missing_tools() {
+	local status=0
+	# A PATH with the tools that lttng-env.sh needs, but no lttng-tools.
+	mkdir "$work/bin"
+	ln -s "$(command -v realpath)" "$work/bin/realpath"
+	PATH=$work/bin "$BASH" "$env_sh" start "$work/state" 2>"$work/stderr" || status=$?
+	[ "$status" != 0 ] || fail "start succeeded without lttng-sessiond"
+	grep -q "lttng-sessiond not found on PATH; install the Debian package lttng-tools" \
+		"$work/stderr" || fail "unclear message: $(cat "$work/stderr")"
+}
+
 case_watchdog() {
 	local state=$work/state daemon home waited=0
 	# The starting shell exits at once, as ctest would after Ctrl-C.
