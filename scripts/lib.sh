@@ -14,6 +14,7 @@ CGOMAL_TEST_PACKAGES=(
 	"${CGOMAL_BUILD_PACKAGES[@]}"
 	clang libfuzzer-14-dev
 	nodejs npm chromium
+	python3 python3-jsonschema
 )
 
 log_step() {
