@@ -22,6 +22,7 @@ const state = {
 	anomalyLimit: ANOMALY_PAGE,
 	filter: emptyFilter(),
 	detailsTarget: null,
+	summaryStale: false,
 };
 
 const timeline = new Timeline($('canvas'), $('vscroll'), $('vscroll-spacer'), {
@@ -90,7 +91,7 @@ function openReport(text, source) {
 	$('filter-state').textContent = '';
 	timeline.setModel(model);
 	renderAnomalies();
-	renderSummaryTab();
+	state.summaryStale = true;
 	showTab(model.report.anomalies.length ? 'anomalies' : 'summary');
 	const t2 = performance.now();
 	requestAnimationFrame(() => {
@@ -136,9 +137,20 @@ function showTab(name) {
 		button.setAttribute('aria-selected', String(button.dataset.tab === name));
 	for (const section of document.querySelectorAll('.tab'))
 		section.hidden = section.id !== `tab-${name}`;
+	if (name === 'summary' && state.summaryStale)
+		renderSummaryTab();
+}
+
+// Marks the summary out of date and computes it now only when its tab shows, because a
+// million allocations take a noticeable moment to count.
+function invalidateSummary() {
+	state.summaryStale = true;
+	if (!$('tab-summary').hidden)
+		renderSummaryTab();
 }
 
 function renderSummaryTab() {
+	state.summaryStale = false;
 	const stats = computeStats(state.model);
 	const note = isEmptyFilter(state.filter) ? '' : `Filtered: the numbers below count the ${formatCount(stats.total.count)} allocations that the filters show.`;
 	renderSummary($('tab-summary'), state.model, stats, note);
@@ -245,7 +257,7 @@ function applyFilters() {
 	const shown = applyFilter(state.model, filter);
 	$('filter-state').textContent = isEmptyFilter(filter) ? '' : `(${formatCount(shown)} shown)`;
 	timeline.relayout();
-	renderSummaryTab();
+	invalidateSummary();
 }
 
 function resetFilters() {

@@ -309,6 +309,17 @@ function indexAllocations(model, report) {
 			track.allocations = new Uint32Array(0);
 	}
 
+	// The time orders serve range selections only, so they are sorted on the first one
+	// rather than while the report opens.
+	model.byTime = null;
+}
+
+// Returns the allocation indexes sorted by alloc, release and free time, sorting them once.
+function timeOrders(model) {
+	if (model.byTime)
+		return model.byTime;
+	const records = model.report.allocations;
+	const n = records.length;
 	const times = { alloc: new Float64Array(n), release: new Float64Array(n), free: new Float64Array(n) };
 	for (let i = 0; i < n; i++) {
 		const record = records[i];
@@ -321,6 +332,7 @@ function indexAllocations(model, report) {
 		release: sortedTimes(times.release),
 		free: sortedTimes(times.free),
 	};
+	return model.byTime;
 }
 
 // Returns {order, times}: the indexes of the times in TIMES that are not NaN (null in the
@@ -475,7 +487,7 @@ function overflowOf(items, starts, ends) {
 // Returns the record indexes of allocations whose FIELD (alloc, release or free) lies in
 // [FROM, TO], in ascending time, and how many there are.
 export function allocationsBetween(model, field, from, to) {
-	const { order, times } = model.byTime[field];
+	const { order, times } = timeOrders(model)[field];
 	const first = lowerBound(times, from);
 	const end = upperBound(times, to);
 	return { first, count: Math.max(0, end - first), order };
