@@ -253,7 +253,7 @@ function laneOf(items, starts, ends, marks, pinnedEnds) {
 		if (pinned)
 			pinned[k] = pinnedEnds[index] - starts[index];
 	}
-	return new Lane(laneStarts, laneEnds, Uint32Array.from(items), laneMarks, pinned);
+	return new Lane(laneStarts, laneEnds, new Uint32Array(items), laneMarks, pinned);
 }
 
 function indexAllocations(model, report) {
@@ -479,8 +479,8 @@ function overflowOf(items, starts, ends) {
 		}
 	}
 	return {
-		items: Uint32Array.from(items),
-		density: new StepSeries(Float64Array.from(stepTimes), Float64Array.from(stepValues)),
+		items: new Uint32Array(items),
+		density: new StepSeries(new Float64Array(stepTimes), new Float64Array(stepValues)),
 	};
 }
 
