@@ -135,6 +135,40 @@ expect_golden() {
 	fi
 }
 
+# With the viewer built in (CGOMAL_REPORT_HTML=1): write the report with
+# --html too, check that the page embeds the same report, and that Debian's
+# chromium opens it with the viewer showing and no error. Without the
+# viewer, --html must not exist.
+check_html() {
+	local trace=$1 json=$2 html=$work/report.html
+	if [ "${CGOMAL_REPORT_HTML:-0}" != 1 ]; then
+		report --html "$html" "$trace"
+		expect_status 2
+		grep -qF "unknown option '--html'" "$work/report.err" ||
+			fail "--html without the viewer: $(cat "$work/report.err")"
+		return 0
+	fi
+	report --html "$html" "$trace"
+	expect_status 0
+	/usr/bin/python3 - "$html" "$json" <<'PY' || fail "the page does not embed the report"
+import json, re, sys
+page = open(sys.argv[1]).read()
+match = re.search(r'<script type="application/json" id="cgomal-report">(.*?)</script>', page, re.S)
+assert match, "no report element"
+assert json.loads(match.group(1)) == json.load(open(sys.argv[2])), "embedded report differs"
+PY
+	[ -x /usr/bin/chromium ] || fail "chromium is not installed (scripts/test.sh installs it)"
+	timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic \
+		--no-first-run --disable-background-networking --disable-component-update \
+		--disable-sync --user-data-dir="$work/chromium" --virtual-time-budget=10000 \
+		--dump-dom "file://$html" >"$work/dom.html" 2>"$work/chromium.err" ||
+		fail "chromium failed: $(tail -5 "$work/chromium.err")"
+	grep -q '<main id="viewer">' "$work/dom.html" ||
+		fail "the viewer did not show the report (DOM in $work/dom.html)"
+	grep -q '<div id="error"[^>]* hidden' "$work/dom.html" ||
+		fail "the viewer shows an error (DOM in $work/dom.html)"
+}
+
 # ---- The runtime's scenarios ----
 
 # Automatic collections would add cycles at moments that depend on timing.
@@ -162,6 +196,9 @@ case_runtime_untracked() {
 	expect_valid "$work/report.json"
 	expect_query "$work/report.json" 'r["summary"]["anomalies"]["freed_while_pinned"]' 1
 	expect_golden "$work/report.json"
+	check_html "$work/trace" "$work/report.json"
+	grep -q '<span id="anomaly-count">(1)</span>' "$work/dom.html" 2>/dev/null ||
+		[ "${CGOMAL_REPORT_HTML:-0}" != 1 ] || fail "the viewer does not list the anomaly"
 }
 
 # With the debug-level alloc event: managed objects too.

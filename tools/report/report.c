@@ -14,6 +14,9 @@
 #include <unistd.h>
 
 #include "../engine/lifetime.h"
+#ifdef CGOMAL_HAVE_VIEWER
+#include "viewer_assets.h"
+#endif
 #include "reader.h"
 #include "trace_find.h"
 #include "writers.h"
@@ -33,14 +36,25 @@ struct tee {
 struct report_options {
 	const char *output;
 	const char *chrome;
+	const char *html; /* only with the viewer's assets built in */
 	bool summary;
 	bool fail_on[LT_ANOMALY_COUNT];
 	char **traces;
 	int trace_count;
 };
 
+#ifdef CGOMAL_HAVE_VIEWER
+#define HTML_USAGE "[--html FILE] "
+#define HTML_HELP                                                                                  \
+	"      --html FILE            write FILE, one HTML page with the timeline viewer\n"        \
+	"                             and the report embedded, that opens offline\n"
+#else
+#define HTML_USAGE ""
+#define HTML_HELP  ""
+#endif
+
 static const char report_usage[] =
-        "Usage: cgomal report [-o FILE] [--chrome FILE] [--summary]\n"
+        "Usage: cgomal report [-o FILE] [--chrome FILE] " HTML_USAGE "[--summary]\n"
         "                     [--fail-on-anomaly KIND[,KIND...]] TRACE...\n"
         "\n"
         "Rebuild allocation lifetimes from LTTng traces and write the lifetime\n"
@@ -54,9 +68,9 @@ static const char report_usage[] =
         "\n"
         "Options:\n"
         "  -o, --output FILE          write the report to FILE (default: standard\n"
-        "                             output, unless --summary is given)\n"
-        "      --chrome FILE          also write Chrome Trace Event JSON to FILE, for\n"
-        "                             Perfetto or chrome://tracing\n"
+        "                             output, when no other output is requested)\n"
+        "      --chrome FILE          write Chrome Trace Event JSON to FILE, for\n"
+        "                             Perfetto or chrome://tracing\n" HTML_HELP
         "      --summary              print a short text summary on standard output\n"
         "      --fail-on-anomaly KINDS\n"
         "                             exit with status 3 when an anomaly of one of\n"
@@ -173,10 +187,13 @@ static int parse_anomaly_kinds(const char *list, bool *fail_on)
 /* Returns -1 to continue, or the exit status to end with. */
 static int parse_options(int argc, char **argv, struct report_options *options)
 {
-	enum { OPT_CHROME = 256, OPT_SUMMARY, OPT_FAIL_ON_ANOMALY };
+	enum { OPT_CHROME = 256, OPT_SUMMARY, OPT_FAIL_ON_ANOMALY, OPT_HTML };
 	static const struct option long_options[] = {
 	        {"output", required_argument, NULL, 'o'},
 	        {"chrome", required_argument, NULL, OPT_CHROME},
+#ifdef CGOMAL_HAVE_VIEWER
+	        {"html", required_argument, NULL, OPT_HTML},
+#endif
 	        {"summary", no_argument, NULL, OPT_SUMMARY},
 	        {"fail-on-anomaly", required_argument, NULL, OPT_FAIL_ON_ANOMALY},
 	        {"help", no_argument, NULL, 'h'},
@@ -196,6 +213,9 @@ static int parse_options(int argc, char **argv, struct report_options *options)
 			break;
 		case OPT_SUMMARY:
 			options->summary = true;
+			break;
+		case OPT_HTML:
+			options->html = optarg;
 			break;
 		case OPT_FAIL_ON_ANOMALY:
 			if (parse_anomaly_kinds(optarg, options->fail_on))
@@ -276,7 +296,7 @@ static void print_reader_error(const char *text)
 
 struct report_run {
 	struct report_options options;
-	FILE *output, *chrome_file;
+	FILE *output, *chrome_file, *html_file;
 	struct cg_trace_dirs dirs;
 	struct cg_json_writer *json;
 	struct cg_chrome_writer *chrome;
@@ -297,13 +317,19 @@ static int report_open(struct report_run *run)
 {
 	struct lt_sink sink;
 
-	run->wants_json = run->options.output || !run->options.summary;
+	run->wants_json = run->options.output || run->options.html ||
+	                  !(run->options.summary || run->options.chrome);
 	if (run->options.output) {
 		run->output = open_output(run->options.output, "report");
 		if (!run->output)
 			return 2;
-	} else if (run->wants_json) {
+	} else if (run->wants_json && !run->options.html) {
 		run->output = stdout;
+	}
+	if (run->options.html) {
+		run->html_file = open_output(run->options.html, "HTML page");
+		if (!run->html_file)
+			return 2;
 	}
 	if (run->options.chrome) {
 		run->chrome_file = open_output(run->options.chrome, "Chrome trace");
@@ -342,6 +368,88 @@ fail_memory:
 	return 2;
 }
 
+#ifdef CGOMAL_HAVE_VIEWER
+/* Copies the finished report in doc into the viewer page, between its head and tail. */
+static int write_html(FILE *doc, FILE *html)
+{
+	char chunk[65536];
+	size_t n;
+	int err;
+
+	if (fflush(doc) != 0 || fseek(doc, 0, SEEK_SET) != 0)
+		return -EIO;
+	err = cgomal_viewer_write_head(html);
+	while (!err && (n = fread(chunk, 1, sizeof(chunk), doc)) > 0)
+		err = cgomal_viewer_write_json(html, chunk, n);
+	if (!err && ferror(doc))
+		err = -EIO;
+	if (!err)
+		err = cgomal_viewer_write_tail(html);
+	if (!err && fflush(html) != 0)
+		err = -EIO;
+	return err;
+}
+#endif
+
+/* Copies the finished report in doc to out. */
+static int copy_report(FILE *doc, FILE *out)
+{
+	char chunk[65536];
+	size_t n;
+
+	if (fflush(doc) != 0 || fseek(doc, 0, SEEK_SET) != 0)
+		return -EIO;
+	while ((n = fread(chunk, 1, sizeof(chunk), doc)) > 0) {
+		if (fwrite(chunk, 1, n, out) != n)
+			return -EIO;
+	}
+	if (ferror(doc) || fflush(out) != 0)
+		return -EIO;
+	return 0;
+}
+
+/*
+ * Writes the report to its output, and into the HTML page when one is
+ * requested: then the document goes to a temporary file first, so that it
+ * is written once for both.
+ */
+static int report_write_json(struct report_run *run, const struct cg_report_end *end)
+{
+	const char *output_name = run->options.output ? run->options.output : "standard output";
+	FILE *doc;
+	int err;
+
+	if (!run->html_file) {
+		err = cg_json_writer_finish(run->json, run->output, end);
+		if (err)
+			report_message_write_error("report", output_name, err);
+		return err;
+	}
+	doc = tmpfile();
+	if (!doc) {
+		err = -errno;
+		report_message_write_error("report", "a temporary file", err);
+		return err;
+	}
+	err = cg_json_writer_finish(run->json, doc, end);
+	if (err)
+		report_message_write_error("report", "a temporary file", err);
+	if (!err && run->output) {
+		err = copy_report(doc, run->output);
+		if (err)
+			report_message_write_error("report", output_name, err);
+	}
+#ifdef CGOMAL_HAVE_VIEWER
+	if (!err) {
+		err = write_html(doc, run->html_file);
+		if (err)
+			report_message_write_error("HTML page", run->options.html, err);
+	}
+#endif
+	fclose(doc);
+	return err;
+}
+
 /* Runs the writers' finish steps; returns 0 or the exit status 2. */
 static int report_write(struct report_run *run)
 {
@@ -351,13 +459,9 @@ static int report_write(struct report_run *run)
 
 	lt_engine_summary(run->engine, &summary);
 	if (run->json) {
-		err = cg_json_writer_finish(run->json, run->output, &end);
-		if (err) {
-			report_message_write_error(
-			        "report",
-			        run->options.output ? run->options.output : "standard output", err);
+		err = report_write_json(run, &end);
+		if (err)
 			status = 2;
-		}
 	}
 	if (run->chrome) {
 		err = cg_chrome_writer_finish(run->chrome, &end);
