@@ -1,17 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Records the runtime's scripted scenario in a real LTTng session (the
-# lttng_sessiond fixture) and turns the trace into a report page for the
-# viewer's browser test (e2e-recorded/). The cgomal list is switched off, so
-# a collection frees a pinned object.
-# Usage: record-report.sh WORK_DIR CGOMAL PROGRAM WRAP_HTML
+# lttng_sessiond fixture) and runs `cgomal report --html` on the trace, for
+# the viewer's browser test (e2e-recorded/). The cgomal list is switched off,
+# so a collection frees a pinned object.
+# Usage: record-report.sh WORK_DIR CGOMAL PROGRAM
 # Writes WORK_DIR/report.json and WORK_DIR/report.html.
 set -euo pipefail
 
 work=$1
 cgomal=$2
 program=$3
-wrap_html=$4
 rm -rf "$work"
 mkdir -p "$work"
 # Unique per run, because tests share the session daemon.
@@ -52,7 +51,8 @@ lttng stop "$session" >/dev/null
 lttng destroy "$session" >/dev/null
 
 status=0
-"$cgomal" report -o "$work/report.json" "$work/trace" 2>"$work/report.err" || status=$?
+"$cgomal" report -o "$work/report.json" --html "$work/report.html" "$work/trace" \
+	2>"$work/report.err" || status=$?
 [ "$status" = 0 ] || fail "cgomal report exited with $status: $(cat "$work/report.err")"
-"$wrap_html" "$work/report.json" "$work/report.html"
+[ -s "$work/report.html" ] || fail "cgomal report wrote no $work/report.html"
 echo "wrote $work/report.html"
