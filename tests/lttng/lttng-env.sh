@@ -238,7 +238,11 @@ cmd_stop() {
 	[ -n "$home" ] && rm -rf "$home"
 	rm -f "$state/mode" "$state/pid" "$state/home" "$state/watchdog"
 	log "stopped"
-	[ "$status" = 0 ] && echo "lttng-env.sh: lttng-sessiond $pid stopped"
+	if [ -z "$pid" ]; then
+		echo "lttng-env.sh: no session daemon recorded in $state, nothing to stop"
+	elif [ "$status" = 0 ]; then
+		echo "lttng-env.sh: lttng-sessiond $pid stopped"
+	fi
 	return "$status"
 }
 
