@@ -114,7 +114,8 @@ case_private() {
 	local a=$work/a b=$work/b
 	"$env_sh" start "$a"
 	"$env_sh" start "$b"
-	trap '"$env_sh" stop "$a" >/dev/null 2>&1 || true; "$env_sh" stop "$b" >/dev/null 2>&1 || true' EXIT
+	# Expanded now, like every trap here that names a local variable.
+	trap "'$env_sh' stop '$a' >/dev/null 2>&1 || true; '$env_sh' stop '$b' >/dev/null 2>&1 || true" EXIT
 	[ "$(cat "$a/mode")" = namespace ] || fail "root fixture is in mode $(cat "$a/mode")"
 	"$env_sh" run "$a" -- lttng create fixture-private-a -o "$work/trace-a" >/dev/null
 	"$env_sh" run "$a" -- lttng list | grep -q fixture-private-a ||
@@ -187,27 +188,35 @@ case_inside_global_busy() {
 }
 
 case_user_mode() {
-	local state home daemon run_as=()
+	local state home daemon run_as=() user_dir=$work user_env=$env_sh
 	if [ "$(id -u)" = 0 ]; then
 		command -v setpriv >/dev/null || {
 			echo "skipped: setpriv not found" >&2
 			exit 77
 		}
-		# An ordinary user: nobody, with a state folder it may write.
-		chmod 0777 "$work"
+		# An ordinary user: nobody. The build tree may sit where nobody
+		# cannot enter (under /root, say), so the script and the state
+		# folder go to a folder of their own under TMPDIR.
+		user_dir=$(mktemp -d "${TMPDIR:-/tmp}/cgomal-fixture-user.XXXXXX")
+		# Expanded now: the local variable is gone when the EXIT trap runs.
+		trap "rm -rf '$user_dir'" EXIT
+		chmod 0777 "$user_dir"
+		cp "$env_sh" "$user_dir/lttng-env.sh"
+		chmod 0755 "$user_dir/lttng-env.sh"
+		user_env=$user_dir/lttng-env.sh
 		run_as=(setpriv --reuid=nobody --regid=nogroup --clear-groups --reset-env)
 	fi
-	state=$work/state
-	"${run_as[@]}" "$env_sh" start "$state"
+	state=$user_dir/state
+	"${run_as[@]}" "$user_env" start "$state"
 	[ "$(cat "$state/mode")" = user ] || fail "mode is $(cat "$state/mode"), expected user"
 	daemon=$(pid_of "$state")
 	home=$(cat "$state/home")
 	[ -S "$home/.lttng/client-lttng-sessiond" ] || fail "no client socket under $home"
-	"${run_as[@]}" "$env_sh" run "$state" -- lttng create fixture-user -o "$work/trace" >/dev/null
-	"${run_as[@]}" "$env_sh" run "$state" -- lttng list | grep -q fixture-user ||
+	"${run_as[@]}" "$user_env" run "$state" -- lttng create fixture-user -o "$user_dir/trace" >/dev/null
+	"${run_as[@]}" "$user_env" run "$state" -- lttng list | grep -q fixture-user ||
 		fail "the session is not listed"
-	"${run_as[@]}" "$env_sh" run "$state" -- lttng destroy fixture-user >/dev/null
-	"${run_as[@]}" "$env_sh" stop "$state"
+	"${run_as[@]}" "$user_env" run "$state" -- lttng destroy fixture-user >/dev/null
+	"${run_as[@]}" "$user_env" stop "$state"
 	! is_alive "$daemon" || fail "daemon $daemon still runs after stop"
 	expect_no_daemon "$home"
 }
