@@ -141,7 +141,6 @@ export class Lane {
 // Mark bits of lane intervals.
 export const MARK_ANOMALY = 1;
 export const MARK_UNCERTAIN = 2;
-export const MARK_SELECTED = 4;
 
 // Packs the intervals ORDER (record indexes sorted by start) with STARTS and ENDS (indexed by
 // record) into at most MAX_LANES lanes, first fit. Intervals that fit in no lane go to

@@ -29,7 +29,6 @@ const timeline = new Timeline($('canvas'), $('vscroll'), $('vscroll-spacer'), {
 	onHover: showHover,
 	onClick: onTimelineClick,
 	onRangeSelect: showRange,
-	onViewChange: () => {},
 });
 
 const actions = {

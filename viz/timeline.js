@@ -80,7 +80,6 @@ export class Timeline {
 			return;
 		this.view = clampView(view, this.model.begin, this.model.end);
 		this.requestRender();
-		this.callbacks.onViewChange(this.view);
 	}
 
 	fitAll() {
