@@ -85,12 +85,20 @@ static const char *const section_names[SECTION_COUNT] = {
 
 /* ---- cJSON helpers ---- */
 
+/*
+ * Integers go into the tree as raw number text: cJSON prints a double with
+ * "%1.15g" and reads it back to check it, which took most of the writer's
+ * time, and an integer below 2^53 needs neither.
+ */
 static cJSON *json_uint(uint64_t value)
 {
+	char text[24];
+
 	/* NOTE: values above 2^53 - 1 (only seen in corrupt input) are clamped. */
 	if (value > JSON_MAX_EXACT_INTEGER)
 		value = JSON_MAX_EXACT_INTEGER;
-	return cJSON_CreateNumber((double)value);
+	snprintf(text, sizeof(text), "%" PRIu64, value);
+	return cJSON_CreateRaw(text);
 }
 
 static void add_uint(cJSON *object, const char *name, uint64_t value)

@@ -140,7 +140,8 @@ int cg_summary_writer_finish(struct cg_summary_writer *writer, FILE *out,
 		        "discarded", summary->discarded_events, summary->discarded_packets,
 		        summary->discarded_windows, summary->uncertain_allocations);
 
-	qsort(writer->peaks, writer->peak_count, sizeof(*writer->peaks), compare_peaks);
+	if (writer->peak_count)
+		qsort(writer->peaks, writer->peak_count, sizeof(*writer->peaks), compare_peaks);
 	for (size_t i = 0; i < writer->peak_count && i < SUMMARY_MAX_PEAKS; i++) {
 		const struct summary_peak *peak = &writer->peaks[i];
 

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Memory of `cgomal report` stays bounded by what is live: a trace ten times
+# longer, with one object live at a time, must not need much more memory.
+# Usage: memory-test.sh WORK_DIR CGOMAL REPORT_EMIT
+set -euo pipefail
+
+work=$1
+cgomal=$2
+emit=$3
+bench=$(dirname "$0")/bench-report.sh
+# Growth allowed from the short trace to the long one: allocator and page-cache
+# noise, far below the ~45 MB that holding every record of the long trace
+# would take (about 30 bytes per record in memory, at least).
+readonly max_growth_kib=8192
+
+"$bench" "$work/short" "$cgomal" "$emit" 20000 >"$work.short.txt"
+"$bench" "$work/long" "$cgomal" "$emit" 200000 >"$work.long.txt"
+short=$(awk '$1 == "max_rss_kib" { print $2 }' "$work.short.txt")
+long=$(awk '$1 == "max_rss_kib" { print $2 }' "$work.long.txt")
+cat "$work.short.txt" "$work.long.txt"
+if [ "$long" -gt $((short + max_growth_kib)) ]; then
+	echo "FAIL: max RSS grew from $short KiB to $long KiB with a 10 times longer trace" >&2
+	exit 1
+fi
+echo "PASS: max RSS $short KiB, then $long KiB for a 10 times longer trace"
