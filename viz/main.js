@@ -25,7 +25,7 @@ const state = {
 	summaryStale: false,
 };
 
-const timeline = new Timeline($('canvas'), $('vscroll'), $('vscroll-spacer'), {
+const timeline = new Timeline($('canvas'), $('overlay'), $('vscroll'), $('vscroll-spacer'), {
 	onHover: showHover,
 	onClick: onTimelineClick,
 	onRangeSelect: showRange,

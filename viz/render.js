@@ -72,7 +72,7 @@ class RectBatch {
 
 // Draws one frame and returns how many things of each kind it drew, for tests and benchmarks.
 // FRAME: {model, layout, view, scrollTop, width, height, gutter, axisHeight, selection,
-// collapsed, hoverX}, with sizes in CSS pixels.
+// collapsed}, with sizes in CSS pixels.
 export function renderFrame(ctx, frame) {
 	const counts = {
 		rows: 0, gcBands: 0, discarded: 0, callSpans: 0, allocationBars: 0,
@@ -107,6 +107,16 @@ export function renderFrame(ctx, frame) {
 	if (frame.layout.rows.length === 0)
 		drawEmptyNote(ctx, frame);
 	return counts;
+}
+
+// Draws the overlay of a frame: the vertical line at the pointer's time, at HOVER_X (CSS pixels
+// from the time area's left edge) or nothing when it is null.
+export function renderOverlay(ctx, frame, hoverX) {
+	ctx.clearRect(0, 0, frame.width, frame.height);
+	if (hoverX === null)
+		return;
+	ctx.fillStyle = COLOURS.hoverLine;
+	ctx.fillRect(frame.gutter + hoverX, frame.axisHeight, 1, frame.height);
 }
 
 // Says why nothing is drawn: an empty report, or filters that hide every track.
@@ -394,8 +404,4 @@ function drawAxis(ctx, frame, ticks) {
 	ctx.fillRect(0, 0, gutter, axisHeight);
 	ctx.fillStyle = COLOURS.mutedText;
 	ctx.fillText(ticks.baseLabel ? `offsets from ${ticks.baseLabel}` : 'time since origin', 6, axisHeight / 2 - 2);
-	if (frame.hoverX !== null && frame.hoverX !== undefined) {
-		ctx.fillStyle = COLOURS.hoverLine;
-		ctx.fillRect(gutter + frame.hoverX, axisHeight, 1, frame.height);
-	}
 }

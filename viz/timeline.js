@@ -5,7 +5,7 @@
 
 import { fitView, clampView, zoomAround, panBy, resizeView, timeAtX, xAtTime, formatTime } from './time.js';
 import { layoutRows, rowAt } from './layout.js';
-import { renderFrame } from './render.js';
+import { renderFrame, renderOverlay } from './render.js';
 import { lowerBound, upperBound } from './lanes.js';
 
 // Width of the track names on the left, and height of the time axis, in CSS pixels.
@@ -24,8 +24,11 @@ const HIT_TOLERANCE_PX = 3;
 const FRAME_HISTORY = 240;
 
 export class Timeline {
-	constructor(canvas, scroller, spacer, callbacks) {
+	constructor(canvas, overlay, scroller, spacer, callbacks) {
 		this.canvas = canvas;
+		this.overlay = overlay;
+		this.overlayCtx = overlay.getContext('2d');
+		this.overlayPending = false;
 		this.scroller = scroller;
 		this.spacer = spacer;
 		this.callbacks = callbacks;
@@ -68,9 +71,12 @@ export class Timeline {
 		const ratio = window.devicePixelRatio || 1;
 		this.cssWidth = Math.max(GUTTER_WIDTH + 10, Math.floor(rect.width));
 		this.cssHeight = Math.max(AXIS_HEIGHT + 10, Math.floor(rect.height));
-		this.canvas.width = Math.round(this.cssWidth * ratio);
-		this.canvas.height = Math.round(this.cssHeight * ratio);
-		this.ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+		for (const [canvas, ctx] of [[this.canvas, this.ctx], [this.overlay, this.overlayCtx]]) {
+			canvas.width = Math.round(this.cssWidth * ratio);
+			canvas.height = Math.round(this.cssHeight * ratio);
+			ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+		}
+		this.requestOverlay();
 		this.view = resizeView(this.view, this.cssWidth - GUTTER_WIDTH);
 		this.requestRender();
 	}
@@ -122,6 +128,18 @@ export class Timeline {
 		});
 	}
 
+	requestOverlay() {
+		if (this.overlayPending)
+			return;
+		this.overlayPending = true;
+		requestAnimationFrame(() => {
+			this.overlayPending = false;
+			const inTimeArea = this.pointer && this.pointer.x >= GUTTER_WIDTH;
+			renderOverlay(this.overlayCtx, { width: this.cssWidth, height: this.cssHeight, gutter: GUTTER_WIDTH, axisHeight: AXIS_HEIGHT },
+				inTimeArea ? this.pointer.x - GUTTER_WIDTH : null);
+		});
+	}
+
 	render() {
 		if (!this.model)
 			return;
@@ -130,7 +148,6 @@ export class Timeline {
 			model: this.model, layout: this.layout, view: this.view, scrollTop: this.scrollTop,
 			width: this.cssWidth, height: this.cssHeight, gutter: GUTTER_WIDTH, axisHeight: AXIS_HEIGHT,
 			selection: this.selection, collapsed: this.collapsed,
-			hoverX: this.pointer && this.pointer.x >= GUTTER_WIDTH ? this.pointer.x - GUTTER_WIDTH : null,
 		});
 		this.frameTimes.push(performance.now() - begin);
 		if (this.frameTimes.length > FRAME_HISTORY)
@@ -228,7 +245,7 @@ export class Timeline {
 		canvas.addEventListener('pointerleave', () => {
 			this.pointer = null;
 			this.callbacks.onHover(null, null);
-			this.requestRender();
+			this.requestOverlay();
 		});
 		this.scroller.addEventListener('scroll', () => this.setScrollTop(this.scroller.scrollTop));
 		new ResizeObserver(() => this.resize()).observe(canvas);
@@ -293,7 +310,7 @@ export class Timeline {
 		}
 		const time = position.x >= GUTTER_WIDTH ? timeAtX(this.view, position.x - GUTTER_WIDTH) : null;
 		this.callbacks.onHover(drag && drag.moved ? null : this.hitTest(position.x, position.y), time, event);
-		this.requestRender();
+		this.requestOverlay();
 	}
 
 	onPointerUp(event) {

@@ -8,7 +8,7 @@
 
 import { existsSync, statSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
-import { tmpdir, cpus } from 'node:os';
+import { tmpdir, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 
@@ -139,7 +139,8 @@ async function main() {
 				pan: describe(all('pan')), zoomOut: describe(all('zoomOut')),
 			},
 			deepSpanNs: runs[0].session.deepSpanNs,
-			chromium: execFileSync('/usr/bin/chromium', ['--version']).toString().trim(),
+			chromium: execFileSync('dpkg-query', ['-W', '-f=${Version}', 'chromium']).toString().trim(),
+			loadAverage: loadavg().map((x) => x.toFixed(1)).join(' '),
 			cpu: cpus()[0].model,
 			cores: cpus().length,
 		};

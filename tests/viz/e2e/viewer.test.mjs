@@ -288,3 +288,24 @@ test('discarded window has a tooltip', async () => {
 	await tooltip.waitFor({ state: 'visible' });
 	assert.match(await tooltip.textContent(), /^the tracer lost 12 events between /);
 });
+
+test('pointer moves redraw no track', async () => {
+	await page.keyboard.press('0');
+	const box = await page.locator('[data-testid=timeline]').boundingBox();
+	await page.mouse.move(box.x + 600, box.y + 300);
+	await page.waitForTimeout(100);
+	const before = await viewer(() => window.cgomalViewer.frames);
+	for (let x = 610; x <= 700; x += 10)
+		await page.mouse.move(box.x + x, box.y + 300);
+	await page.waitForTimeout(100);
+	assert.equal(await viewer(() => window.cgomalViewer.frames), before, 'the timeline was redrawn');
+	// The overlay shows the pointer's time line at the last position.
+	const line = await page.evaluate(() => {
+		const overlay = document.getElementById('overlay');
+		const ratio = window.devicePixelRatio || 1;
+		const ctx = overlay.getContext('2d');
+		return { at: ctx.getImageData(700 * ratio, 400 * ratio, 1, 1).data[3], beside: ctx.getImageData(690 * ratio, 400 * ratio, 1, 1).data[3] };
+	});
+	assert.ok(line.at > 0, 'no line under the pointer');
+	assert.equal(line.beside, 0, 'an old line stayed');
+});
