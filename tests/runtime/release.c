@@ -90,19 +90,35 @@ static void test_nested_keeps_until_outermost(void)
 
 static void *kept[4];
 
+/* Keep two of the released objects from a registered root, one through an
+ * interior pointer; report whether both resolve to their objects. */
+__attribute__((noinline)) static int kept_store_and_check(void)
+{
+	kept[0] = pointer_reveal(hidden[3]);
+	kept[1] = (char *)pointer_reveal(hidden[7]) + 10;
+	return cgomal_base(kept[0]) == kept[0] &&
+	       cgomal_base(kept[1]) == pointer_reveal(hidden[7]);
+}
+
+__attribute__((noinline)) static int kept_still_resolve(void)
+{
+	return cgomal_base(kept[0]) == kept[0] &&
+	       cgomal_base(kept[1]) == pointer_reveal(hidden[7]);
+}
+
+/* This function holds only masked pointers, so only kept[] can keep them. */
 static void test_managed_reference_keeps(void)
 {
 	cgomal_cgocall(foreign_allocate_all, NULL);
 	REQUIRE(cgomal_root_add(kept, sizeof(kept)) == 0);
-	kept[0] = pointer_reveal(hidden[3]);
-	kept[1] = (char *)pointer_reveal(hidden[7]) + 10; /* interior */
+	CHECK(kept_store_and_check());
 	stack_scrub();
 	cgomal_gc();
 	CHECK_EQ_U64(live_count(), 2);
-	CHECK(cgomal_base(kept[0]) == kept[0]);
-	CHECK(cgomal_base(kept[1]) == pointer_reveal(hidden[7]));
-	kept[0] = kept[1] = NULL;
+	CHECK(kept_still_resolve());
+	memset(kept, 0, sizeof(kept));
 	REQUIRE(cgomal_root_remove(kept) == 0);
+	stack_scrub();
 	cgomal_gc();
 	CHECK_EQ_U64(live_count(), 0);
 }

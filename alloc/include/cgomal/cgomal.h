@@ -128,7 +128,12 @@ void *cgomal_alloc_noscan(size_t size);
 /* Run a full stop-the-world collection; returns when the sweep is done. */
 void cgomal_gc(void);
 
-/* Let a pending collection run. Loops that never allocate call it. */
+/*
+ * Let a pending collection run. Loops that never allocate call it.
+ * NOTE: a collection waits for every thread that runs managed code, so a
+ * thread that blocks (I/O, locks, pthread_join) should block inside
+ * cgomal_cgocall(), where it counts as stopped.
+ */
 void cgomal_safepoint(void);
 
 /*
