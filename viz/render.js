@@ -61,10 +61,8 @@ class RectBatch {
 	flush(ctx) {
 		for (const [colour, rects] of this.byColour) {
 			ctx.fillStyle = colour;
-			ctx.beginPath();
 			for (let k = 0; k < rects.length; k += 4)
-				ctx.rect(rects[k], rects[k + 1], rects[k + 2], rects[k + 3]);
-			ctx.fill();
+				ctx.fillRect(rects[k], rects[k + 1], rects[k + 2], rects[k + 3]);
 		}
 		this.byColour.clear();
 	}
