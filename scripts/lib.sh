@@ -13,9 +13,14 @@ CGOMAL_BUILD_PACKAGES=(
 CGOMAL_TEST_PACKAGES=(
 	"${CGOMAL_BUILD_PACKAGES[@]}"
 	clang libfuzzer-14-dev
-	nodejs npm chromium
+	nodejs chromium
 	python3 python3-jsonschema
 )
+# Debian's nodejs leaves npm to a package of its own; other builds of
+# nodejs (NodeSource's) bundle it and conflict with that package.
+if ! command -v npm >/dev/null 2>&1; then
+	CGOMAL_TEST_PACKAGES+=(npm)
+fi
 
 log_step() {
 	printf '\n==> %s\n' "$*"
