@@ -44,7 +44,7 @@
  *        park_sp  +--------------------------+  parked at a safepoint
  *
  * With an even number of boundaries the newest segment is managed and runs
- * down to park_sp; with an odd number it is foreign and is skipped.
+ * down to park_sp. With an odd number it is foreign and is skipped.
  */
 #include <errno.h>
 #include <stdio.h>

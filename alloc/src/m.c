@@ -20,7 +20,7 @@ static pthread_key_t m_key;
 static pthread_once_t m_key_once = PTHREAD_ONCE_INIT;
 
 /* Arenas of detached Ms. An arena outlives its M because its objects may
- * still be live; the next M to attach takes it. world.lock. */
+ * still be live. The next M to attach takes it. world.lock. */
 static unsigned arena_pool[ARENA_MAX];
 static unsigned arena_pool_len;
 

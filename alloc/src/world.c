@@ -5,7 +5,7 @@
  * A collector sets world.stop and waits until no M is in M_MANAGED. Managed
  * code notices the request at its next allocation or safepoint and parks
  * (M_PARKED) with its registers and stack pointer saved. An M inside foreign
- * code (M_FOREIGN) counts as stopped already; when it tries to come back
+ * code (M_FOREIGN) counts as stopped already. When it tries to come back
  * (return from the foreign call, a foreign allocation, a callback) it waits
  * in world_enter_managed() until the collection ends.
  *
@@ -78,7 +78,7 @@ static void wait_stopped(struct m *m)
 void world_stop(struct m *self)
 {
 	/* self may be NULL (a thread that is not attached reads the stats) or
-	 * inside foreign code; then there is nothing of it to park or scan. */
+	 * inside foreign code. Then there is nothing of it to park or scan. */
 	bool managed = self != NULL &&
 		       atomic_load_explicit(&self->state, memory_order_relaxed) == M_MANAGED;
 

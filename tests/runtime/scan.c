@@ -196,8 +196,8 @@ static void test_large_interior(void)
 	CHECK(!is_live(hidden));
 }
 
-/* A wide tree: 64 children of 64 children, reachable from one slot. Marks
- * more than a 4-entry mark stack holds at once. */
+/* A wide tree: 64 children of 64 children, reachable from one slot. It has
+ * more objects to mark than a 4-entry mark stack can keep at once. */
 static void test_wide_tree(void)
 {
 	void **volatile root = cgomal_alloc(64 * sizeof(void *));

@@ -4,7 +4,7 @@
  * foreign allocations, callbacks and forced collections for a set time, with
  * the heap verifier around every cycle. Every object carries a checksum that
  * is checked again and again, so a premature free or an overwrite shows up
- * as a mismatch; live memory must stay bounded.
+ * as a mismatch. Live memory must stay bounded.
  *
  * Usage: test_stress SECONDS
  */
@@ -92,7 +92,8 @@ static struct record *record_new(struct worker *w)
 	struct record *r = cgomal_alloc(sizeof(*r) + len);
 	struct record *child = cgomal_alloc(sizeof(*child) + 8);
 
-	REQUIRE(r != NULL && child != NULL);
+	REQUIRE(r != NULL);
+	REQUIRE(child != NULL);
 	record_fill(child, ~w->seq, 8);
 	record_fill(r, w->seq++, len);
 	r->child = child;
