@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A plain C program for the malloc tests, traced with
- * liblttng-ust-libc-wrapper.so: every function of the malloc family, an
- * address freed by one thread and reused by another, a realloc that moves,
- * and, with a READY_FILE and GO_FILE, an allocation made before tracing
- * starts and freed after: the program creates READY_FILE, waits until
+ * liblttng-ust-libc-wrapper.so. It calls every function of the malloc
+ * family, frees an address on one thread that another thread gets back, and
+ * makes a realloc that moves. With READY_FILE and GO_FILE it also allocates
+ * before tracing starts and frees after: it creates READY_FILE, waits until
  * GO_FILE exists, then frees.
  * Usage: malloc-program [READY_FILE GO_FILE]
  */

@@ -9,9 +9,9 @@ work=$1
 cgomal=$2
 emit=$3
 bench=$(dirname "$0")/bench-report.sh
-# Growth allowed from the short trace to the long one: allocator and page-cache
-# noise, far below the ~45 MB that holding every record of the long trace
-# would take (about 30 bytes per record in memory, at least).
+# Growth allowed from the short trace to the long one, for allocator noise.
+# An estimate of what holding the records would take instead: the long trace
+# ends about 1.4 million records, so even 32 bytes each would add about 45 MB.
 readonly max_growth_kib=8192
 
 "$bench" "$work/short" "$cgomal" "$emit" 20000 >"$work.short.txt"

@@ -10,8 +10,8 @@
  *                                     count, begin, end
  *
  * Keys are the fields of struct lt_event (m, depth, fn, addr, size, id, ...)
- * plus trace, pid, tid and procname; pid, tid and procname default to 100,
- * 100 and "replay". Numbers are decimal or 0x-prefixed hex. '#' starts a
+ * plus trace, pid, tid and procname. Unless given, pid and tid are 100 and
+ * procname is "replay". Numbers are decimal or 0x-prefixed hex. '#' starts a
  * comment.
  * Usage: report-replay EVENTS_FILE [--chrome FILE] > report.json
  */

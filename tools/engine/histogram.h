@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A log-linear histogram of unsigned 64-bit values with fixed memory:
- * values below 128 have one bucket each; above, each power of two is split
+ * A log-linear histogram of unsigned 64-bit values with fixed memory.
+ * Values below 128 have one bucket each. Above, each power of two is split
  * into 64 buckets, so a bucket is at most 1/64 of its values wide.
  */
 #ifndef CGOMAL_HISTOGRAM_H
@@ -24,7 +24,7 @@ void lt_histogram_init(struct lt_histogram *histogram);
 void lt_histogram_add(struct lt_histogram *histogram, uint64_t value);
 
 /*
- * Returns the upper bound of the bucket that holds the value of rank
+ * Returns the upper bound of the bucket that contains the value of rank
  * ceil(percent/100 * count), clamped to [min, max]; 0 when empty.
  */
 uint64_t lt_histogram_percentile(const struct lt_histogram *histogram, unsigned percent);

@@ -32,7 +32,7 @@
 struct live_allocation {
 	struct lt_allocation record;
 	uint64_t epoch;                   /* trace epoch at allocation */
-	struct m_state *pinned_on;        /* M whose list holds it, or NULL */
+	struct m_state *pinned_on;        /* M whose list contains it, or NULL */
 	struct live_allocation *pin_prev; /* links of that list */
 	struct live_allocation *pin_next;
 };
@@ -653,7 +653,7 @@ static int pop_call(struct lt_engine *engine, struct process_state *process, str
 	                     "%s exit on M %" PRIu64 " without a traced entry (the call began "
 	                     "before tracing started, or its entry was lost)",
 	                     lt_call_kind_name(kind), m->m);
-	/* The runtime's depth says whether this was the outermost foreign call. */
+	/* The runtime's depth tells whether this was the outermost foreign call. */
 	if (!err && kind == LT_CALL_CGOCALL && m->ncgo == 0 && event->depth <= 1)
 		err = release_pinned(engine, process, m, event->time);
 	return err;

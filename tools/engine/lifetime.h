@@ -4,7 +4,7 @@
  * rebuilds allocation lifetimes, foreign-call spans and collections, and
  * reports each record to a sink as soon as it ends.
  *
- * The engine knows nothing of babeltrace2 or JSON. A reader feeds it events
+ * The engine uses no babeltrace2 or JSON type. A reader feeds it events
  * in time order (out-of-order events are accepted and never crash it, but
  * their durations clamp to 0); writers implement struct lt_sink.
  *

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The Chrome Trace Event writer (`--chrome FILE`), a JSON object format
- * that Perfetto and chrome://tracing open. Per process: one track per M
- * with its foreign calls as nested complete ("X") slices, allocations as
- * async slices keyed by allocation id (a nested "pinned" slice for the
- * pinned phase), a "GC" track with the cycles, counters for pinned bytes
- * per M and live bytes, and anomalies as instant events.
+ * that Perfetto and chrome://tracing open. Each process gets one track per
+ * M with its foreign calls as nested complete ("X") slices, and a "GC"
+ * track with the cycles. Allocations are async slices keyed by allocation
+ * id, with a nested "pinned" slice for the pinned phase. Counters show
+ * pinned bytes per M and live bytes, and anomalies are instant events.
  *
  * Events are written as the engine hands records over; Perfetto sorts them.
  * Timestamps are microseconds with three decimals, so no nanosecond is lost.

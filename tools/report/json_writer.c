@@ -3,7 +3,7 @@
  * The lifetime report writer (format described in docs/report-format.md).
  *
  * Each record becomes one line of JSON, printed by cJSON when the engine
- * hands it over and appended to its section's temporary file; counter
+ * hands it over and appended to its section's temporary file. Counter
  * samples are buffered per series and spilled to a temporary file in
  * chunks. The finish function copies the sections into the document in
  * their fixed order. Memory use is one chunk per series plus the peaks.

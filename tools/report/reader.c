@@ -93,14 +93,12 @@ struct stream_class_info {
 	struct context_member vpid, vtid, procname;
 };
 
-/* What the reader knows of one bt_trace object. */
+/* Properties of one bt_trace object, read when its first stream begins. */
 struct bt_trace_info {
 	uint32_t report_trace; /* index into result->traces */
 	bool has_env_pid;
 	int64_t env_pid;    /* per-PID buffers: environment `vpid` */
 	char *env_procname; /* owned or NULL: environment `procname` */
-	uint8_t uuid[16];
-	bool has_uuid;
 };
 
 struct stream_info {
@@ -125,7 +123,6 @@ struct reader {
 	uint32_t *dir_trace; /* owned: report trace of each directory, UINT32_MAX if unusable */
 
 	int engine_err; /* first error of the engine or the reader itself */
-	const char *engine_err_context;
 
 	struct timespec started;
 	int64_t next_progress_ns;
@@ -178,7 +175,7 @@ static void result_error_take_chain(struct cg_reader_result *result)
 
 		/*
 		 * Causes from the library itself only restate, with object addresses,
-		 * that a component failed; the components' own causes say why.
+		 * that a component failed; the components' own causes give the reason.
 		 */
 		switch (bt_error_cause_get_actor_type(cause)) {
 		case BT_ERROR_CAUSE_ACTOR_TYPE_COMPONENT:

@@ -2,7 +2,7 @@
 /*
  * The babeltrace2 side of `cgomal report`: one graph with a `src.ctf.fs`
  * component per trace directory, a `flt.utils.muxer`, and the tool's own
- * simple sink, which decodes the events it knows into struct lt_event and
+ * simple sink, which decodes the cgomal and lttng_ust_libc events into struct lt_event and
  * feeds them to the lifetime engine.
  *
  * Traces are numbered in directory order. Directories whose metadata has
