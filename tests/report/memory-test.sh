@@ -2,19 +2,22 @@
 # SPDX-License-Identifier: MIT
 # Memory of `cgomal report` stays bounded by what is live: a trace ten times
 # longer, with one object live at a time, must not need much more memory.
-# Usage: memory-test.sh WORK_DIR CGOMAL REPORT_EMIT
+# Usage: memory-test.sh WORK_DIR CGOMAL REPORT_EMIT SCHEMA
 set -euo pipefail
 
 work=$1
 cgomal=$2
 emit=$3
-bench=$(dirname "$0")/bench-report.sh
+schema=$4
+here=$(cd "$(dirname "$0")" && pwd)
+bench=$here/bench-report.sh
 # Growth allowed from the short trace to the long one, for allocator noise.
 # An estimate of what holding the records would take instead: the long trace
 # ends about 1.4 million records, so even 32 bytes each would add about 45 MB.
 readonly max_growth_kib=8192
 
 "$bench" "$work/short" "$cgomal" "$emit" 20000 >"$work.short.txt"
+/usr/bin/python3 "$here/validate-report.py" "$schema" "$work/short/report.json"
 "$bench" "$work/long" "$cgomal" "$emit" 200000 >"$work.long.txt"
 short=$(awk '$1 == "max_rss_kib" { print $2 }' "$work.short.txt")
 long=$(awk '$1 == "max_rss_kib" { print $2 }' "$work.long.txt")
