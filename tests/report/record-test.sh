@@ -209,6 +209,11 @@ case_runtime_alloc() {
 	expect_status 0
 	expect_valid "$work/report.json"
 	expect_golden "$work/report.json"
+	# The same trace gives the same bytes.
+	report -o "$work/again.json" --chrome "$work/again-chrome.json" "$work/trace"
+	expect_status 0
+	cmp "$work/report.json" "$work/again.json" || fail "two reports of one trace differ"
+	cmp "$work/chrome.json" "$work/again-chrome.json" || fail "two Chrome traces of one trace differ"
 	/usr/bin/python3 -c 'import json, sys; e = json.load(open(sys.argv[1]))["traceEvents"]
 phases = {x["ph"] for x in e}
 assert {"X", "b", "e", "C", "M"} <= phases, phases' "$work/chrome.json" ||
