@@ -111,7 +111,11 @@ function loadEmbedded() {
 		$('welcome').hidden = false;
 		return;
 	}
-	openReport(text, 'embedded report');
+	if (openReport(text, 'embedded report')) {
+		// The parsed report holds everything now; drop the page's copy of the text, which
+		// is as large as the report file.
+		slot.textContent = '';
+	}
 }
 
 async function openFile(file) {

@@ -82,18 +82,50 @@ const RECORD_FIELDS = {
 	counters: { trace: ID, pid: ID, m: ID_OR_NULL, name: STRING, samples: ARRAY },
 };
 
+// Returns whether every field of allocation RECORD that the viewer reads is well typed. It reads
+// each field by name, because a generic loop over names runs several times slower on a million
+// records; checkRecords names the bad field when this returns false.
+function isAllocationValid(record) {
+	return record !== null && typeof record === 'object' &&
+		isIdOrNull(record.m) && isIdOrNull(record.tid) && isIdOrNull(record.depth) &&
+		isTimeOrNull(record.alloc) && isTimeOrNull(record.release) && isTimeOrNull(record.free) &&
+		isIdOrNull(record.gc_cycle) && ID[0](record.id) && ID[0](record.trace) && ID[0](record.pid) &&
+		ID[0](record.size) && typeof record.kind === 'string' && typeof record.addr === 'string' &&
+		typeof record.state === 'string' && typeof record.uncertain === 'boolean' &&
+		!Array.isArray(record);
+}
+
+// Returns whether every field of call RECORD that the viewer reads is well typed, like
+// isAllocationValid.
+function isCallValid(record) {
+	return record !== null && typeof record === 'object' &&
+		ID[0](record.id) && ID[0](record.trace) && ID[0](record.pid) && ID[0](record.m) &&
+		ID[0](record.depth) && typeof record.kind === 'string' &&
+		(record.fn === null || typeof record.fn === 'string') && isTimeOrNull(record.entry) &&
+		isTimeOrNull(record.exit) && typeof record.uncertain === 'boolean' && !Array.isArray(record);
+}
+
+// Record arrays with a specialized check of their records, tried before the generic loop.
+const FAST_CHECKS = { allocations: isAllocationValid, calls: isCallValid };
+
 function checkRecords(report, source, name, fields) {
 	const records = report[name];
 	if (!Array.isArray(records))
 		rejectField(source, name, records, 'an array');
-	const entries = Object.entries(fields);
+	const isValid = FAST_CHECKS[name];
+	if (isValid && records.every(isValid))
+		return;
+	// Plain arrays and index loops: this runs for every field of a million records.
+	const names = Object.keys(fields);
+	const checks = names.map((field) => fields[field][0]);
 	for (let i = 0; i < records.length; i++) {
 		const record = records[i];
 		if (record === null || typeof record !== 'object' || Array.isArray(record))
 			rejectField(source, `${name}[${i}]`, record, 'an object');
-		for (const [field, [isValid, expected]] of entries) {
-			if (!isValid(record[field]))
-				rejectField(source, `${name}[${i}].${field}`, record[field], expected);
+		for (let f = 0; f < names.length; f++) {
+			const value = record[names[f]];
+			if (!checks[f](value))
+				rejectField(source, `${name}[${i}].${names[f]}`, value, fields[names[f]][1]);
 		}
 	}
 }
