@@ -7,6 +7,7 @@ import { formatDuration, formatTime, formatAbsolute, parseDuration } from './tim
 import { formatBytes, formatCount, parseBytes } from './units.js';
 import { KINDS, STATES, allocationsBetween, callOfAllocation, gcCycleOfAllocation } from './model.js';
 import { emptyFilter } from './filter.js';
+import { COLOURS } from './render.js';
 
 // Creates element TAG with PROPS (className, title, type, data-* as dataset, onclick) and
 // CHILDREN (nodes, or strings added as text).
@@ -37,6 +38,27 @@ function linkButton(text, onclick, testId) {
 
 // ---- Summary ----
 
+// What each colour of the timeline stands for, in drawing terms a first-time reader needs.
+const LEGEND = [
+	['pinned', 'cgo allocation, pinned (its foreign call runs)'],
+	['collectable', 'cgo allocation, released (collectable)'],
+	['live', 'managed or malloc allocation'],
+	['cgocall', 'foreign call (cgocall)'],
+	['callback', 'callback into managed code'],
+	['gcBand', 'GC cycle'],
+	['discarded', 'events lost by the tracer'],
+	['anomaly', 'anomaly'],
+];
+
+function legend() {
+	const items = LEGEND.map(([colour, text]) => {
+		const swatch = el('span', { className: 'swatch' });
+		swatch.style.background = COLOURS[colour];
+		return el('li', {}, swatch, text);
+	});
+	return el('ul', { className: 'legend', dataset: { testid: 'legend' } }, ...items);
+}
+
 export function renderSummary(container, model, stats, filterNote) {
 	const report = model.report;
 	const parts = [];
@@ -50,6 +72,7 @@ export function renderSummary(container, model, stats, filterNote) {
 			`${String(report.generator.version)}, format ${report.version}, origin ` +
 			`${formatAbsolute(report.origin, 0)}.`));
 
+	parts.push(legend());
 	parts.push(el('h3', {}, 'By kind and state'));
 	parts.push(kindStateTable(stats));
 	parts.push(el('h3', {}, `Lifetimes, alloc to free (${formatCount(stats.lifetimes.count)})`));

@@ -309,3 +309,15 @@ test('pointer moves redraw no track', async () => {
 	assert.ok(line.at > 0, 'no line under the pointer');
 	assert.equal(line.beside, 0, 'an old line stayed');
 });
+
+test('summary names every colour', async () => {
+	await page.getByRole('tab', { name: 'Summary' }).click();
+	const items = page.locator('[data-testid=legend] li');
+	assert.deepEqual(await items.allTextContents(), [
+		'cgo allocation, pinned (its foreign call runs)', 'cgo allocation, released (collectable)',
+		'managed or malloc allocation', 'foreign call (cgocall)', 'callback into managed code',
+		'GC cycle', 'events lost by the tracer', 'anomaly',
+	]);
+	const swatches = await items.locator('.swatch').evaluateAll((nodes) => nodes.map((n) => getComputedStyle(n).backgroundColor));
+	assert.equal(new Set(swatches).size, swatches.length, `colours repeat: ${swatches}`);
+});
