@@ -112,7 +112,7 @@ function loadEmbedded() {
 		return;
 	}
 	if (openReport(text, 'embedded report')) {
-		// The parsed report holds everything now; drop the page's copy of the text, which
+		// The parsed report now has everything, so drop the page's copy of the text, which
 		// is as large as the report file.
 		slot.textContent = '';
 	}

@@ -38,7 +38,7 @@ function linkButton(text, onclick, testId) {
 
 // ---- Summary ----
 
-// What each colour of the timeline stands for, in drawing terms a first-time reader needs.
+// Legend entries: a key of COLOURS and the meaning of that colour on the timeline.
 const LEGEND = [
 	['pinned', 'cgo allocation, pinned (its foreign call runs)'],
 	['collectable', 'cgo allocation, released (collectable)'],

@@ -84,7 +84,7 @@ const RECORD_FIELDS = {
 
 // Returns whether every field of allocation RECORD that the viewer reads is well typed. It reads
 // each field by name, because a generic loop over names runs several times slower on a million
-// records; checkRecords names the bad field when this returns false.
+// records. When it returns false, checkRecords finds and names the bad field.
 function isAllocationValid(record) {
 	return record !== null && typeof record === 'object' &&
 		isIdOrNull(record.m) && isIdOrNull(record.tid) && isIdOrNull(record.depth) &&
