@@ -370,6 +370,23 @@ static int run_out_of_memory(void)
 	return 0;
 }
 
+/* Allocate three times the heap's reservation as garbage: swept memory
+ * must be reused, or the reservation runs out. */
+static int run_garbage_past_reserve(void)
+{
+	struct cgomal_config config;
+
+	cgomal_config_init(&config);
+	config.heap_reserve = (size_t)1 << 30;
+	if (cgomal_init(&config) != 0)
+		return 40;
+	for (int i = 0; i < 3 << 18; i++) {
+		if (cgomal_alloc_noscan(4096) == NULL)
+			return 41;
+	}
+	return stats_now().gc_cycles > 0 ? 0 : 42;
+}
+
 static void test_environment(void)
 {
 	static char err[1 << 16];
@@ -405,6 +422,7 @@ static void test_environment(void)
 	CHECK_EQ_U64(child_run(NULL, NULL, run_bad_config, err, sizeof(err)), 0);
 	CHECK_EQ_U64(child_run(NULL, NULL, run_init_twice_over, err, sizeof(err)), 0);
 	CHECK_EQ_U64(child_run(NULL, NULL, run_out_of_memory, err, sizeof(err)), 0);
+	CHECK_EQ_U64(child_run(NULL, NULL, run_garbage_past_reserve, err, sizeof(err)), 0);
 }
 
 int main(void)
