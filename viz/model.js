@@ -55,6 +55,7 @@ export function buildModel(report) {
 	indexGcCycles(model, report);
 	indexCounters(model, report);
 	indexDiscarded(model, report);
+	labelProcesses(model);
 	sortTracks(model);
 	model.visible = new Uint8Array(model.alloc.count).fill(1);
 	model.shownTracks = model.tracks;
@@ -137,7 +138,11 @@ function indexProcesses(model, report) {
 		for (const m of process.ms)
 			ensureTrack(model, entry.trace, entry.pid, m.m, null);
 	}
-	const traces = new Set(report.processes.map((p) => p.trace));
+}
+
+// Names every process, also those that only records named, once all records are read.
+function labelProcesses(model) {
+	const traces = new Set(model.processes.map((process) => process.trace));
 	for (const process of model.processes) {
 		const name = process.procname === null ? 'process' : process.procname;
 		process.label = `${name} (pid ${process.pid})` +

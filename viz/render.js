@@ -353,7 +353,9 @@ function drawGutter(ctx, frame, visible) {
 		} else if (row.type === 'track') {
 			ctx.font = 'bold 11px system-ui, sans-serif';
 			const detail = row.track.detail ? ` · ${row.track.detail}` : '';
-			ctx.fillText(clip(`${row.track.label}${detail}`, frame.gutter - 16, 6.2), 12, middle);
+			// Spans of one depth that overlap more than the call lanes hold are not drawn.
+			const hidden = row.track.callOverflow ? ` · ${row.track.callOverflow} calls not shown` : '';
+			ctx.fillText(clip(`${row.track.label}${detail}${hidden}`, frame.gutter - 16, 6.2), 12, middle);
 		} else if (row.type === 'live_bytes' || row.type === 'pinned_bytes') {
 			const series = row.type === 'live_bytes' ? row.process.liveBytes : row.track.pinnedBytes;
 			ctx.font = '10px system-ui, sans-serif';

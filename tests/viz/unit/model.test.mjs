@@ -110,8 +110,22 @@ test('unknown process and null times', () => {
 	const m = buildModel(small);
 	const orphan = m.processes.find((p) => p.pid === 77);
 	assert.ok(orphan, 'a process only named by an allocation gets a group');
+	assert.equal(orphan.label, 'process (pid 77)');
 	assert.equal(orphan.tracks[0].label, 'thread 78');
 	const i = m.allocationById.get(9999);
 	assert.equal(m.alloc.starts[i], 0);
 	assert.equal(m.alloc.ends[i], m.end);
+});
+
+test('overlapping calls beyond the lanes', () => {
+	const small = generateReport({ allocations: 10, processes: 1, ms: 1 });
+	const base = small.calls.find((c) => c.depth === 0 && c.exit !== null);
+	for (let k = 0; k < 6; k++)
+		small.calls.push({ ...base, id: 90000 + k, entry: base.entry, exit: base.exit + k + 1 });
+	const m = buildModel(small);
+	const track = m.processes[0].tracks[0];
+	const depth0 = track.callDepths.find((d) => d.depth === 0);
+	assert.equal(depth0.lanes.length, 4);
+	// The original span and six copies overlap at one moment: four lanes hold four of them.
+	assert.equal(track.callOverflow, 3);
 });
