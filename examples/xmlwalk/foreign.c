@@ -117,7 +117,8 @@ static int copy_string(struct sax_state *st, const xmlChar *src, size_t len, con
 		           total + 1);
 		return -1;
 	}
-	memcpy(copy, src, len);
+	if (len > 0)
+		memcpy(copy, src, len);
 	n = len;
 	for (size_t i = 0; i < len2; i++) {
 		if (decode_amp && src2[i] == '&' && len2 - i >= AMP_REFERENCE_LEN &&
