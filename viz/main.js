@@ -178,12 +178,14 @@ function selectTarget(target, jump) {
 	if (target.type === 'allocation') {
 		const start = model.alloc.starts[target.index];
 		const end = model.alloc.ends[target.index];
-		const track = model.alloc.tracks[target.index];
-		timeline.focus((start + end) / 2, Math.max((end - start) * 1.6, 1000), (row) => row.track === track && row.type === 'allocation');
+		timeline.unfoldProcess(model.alloc.tracks[target.index].process);
+		timeline.focus((start + end) / 2, Math.max((end - start) * 1.6, 1000), timeline.rowOfAllocation(target.index));
 	} else if (target.type === 'call') {
 		const start = model.call.starts[target.index];
 		const end = model.call.ends[target.index];
-		timeline.focus((start + end) / 2, Math.max((end - start) * 1.6, 1000), (row) => row.type === 'call' && row.lane.items.includes(target.index));
+		const process = model.processByKey.get(`${model.report.calls[target.index].trace}/${model.report.calls[target.index].pid}`);
+		timeline.unfoldProcess(process);
+		timeline.focus((start + end) / 2, Math.max((end - start) * 1.6, 1000), timeline.rowOfCall(target.index));
 	} else if (target.type === 'gc') {
 		const start = model.gc.starts[target.index];
 		const end = model.gc.ends[target.index];
@@ -203,7 +205,8 @@ function jumpToAnomaly(index) {
 	} else if (call !== undefined) {
 		selectTarget({ type: 'call', index: call }, true);
 	} else if (anomaly.time !== null) {
-		timeline.focus(anomaly.time, Math.max(model.end / 1000, 1000), (row) => row.process && row.process.pid === anomaly.pid && row.process.trace === anomaly.trace);
+		const row = timeline.layout.rows.find((r) => r.process && r.process.pid === anomaly.pid && r.process.trace === anomaly.trace);
+		timeline.focus(anomaly.time, Math.max(model.end / 1000, 1000), row || null);
 		timeline.setSelection({ range: [anomaly.time, anomaly.time] });
 	}
 }

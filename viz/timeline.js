@@ -97,10 +97,9 @@ export class Timeline {
 		this.setView(fitView(from, to, this.cssWidth - GUTTER_WIDTH));
 	}
 
-	// Centres the view on TIME, zoomed to show SPAN_NS, and scrolls ROW_TEST's first match into view.
-	focus(time, spanNs, isRow) {
+	// Centres the view on TIME, zoomed to show SPAN_NS, and scrolls ROW into view unless null.
+	focus(time, spanNs, row) {
 		this.fitRange(time - spanNs / 2, time + spanNs / 2);
-		const row = isRow ? this.layout.rows.find(isRow) : null;
 		if (row && (row.y < this.scrollTop || row.y + row.height > this.scrollTop + this.cssHeight - AXIS_HEIGHT))
 			this.setScrollTop(row.y - (this.cssHeight - AXIS_HEIGHT) / 3);
 	}
@@ -214,15 +213,37 @@ export class Timeline {
 	// Returns the canvas position (CSS pixels) of the middle of allocation INDEX's bar when it is
 	// laid out and in view, else null. Tests and the benchmark use it to click real bars.
 	locateAllocation(index) {
-		const row = this.layout.rows.find((r) => r.type === 'allocation' && r.lane.find(this.model.alloc.starts[index], 0) >= 0 &&
-			r.lane.items[r.lane.find(this.model.alloc.starts[index], 0)] === index);
-		return row ? this.locateInRow(row, this.model.alloc.starts[index], this.model.alloc.ends[index]) : null;
+		const row = this.rowOfAllocation(index);
+		if (!row || row.type !== 'allocation')
+			return null;
+		return this.locateInRow(row, this.model.alloc.starts[index], this.model.alloc.ends[index]);
 	}
 
 	locateCall(index) {
-		const row = this.layout.rows.find((r) => r.type === 'call' && r.lane.find(this.model.call.starts[index], 0) >= 0 &&
-			r.lane.items[r.lane.find(this.model.call.starts[index], 0)] === index);
+		const row = this.rowOfCall(index);
 		return row ? this.locateInRow(row, this.model.call.starts[index], this.model.call.ends[index]) : null;
+	}
+
+	// Returns the lifetime row that draws allocation INDEX, its track's overflow row when it lies
+	// there, or null when its track is hidden or folded.
+	rowOfAllocation(index) {
+		const start = this.model.alloc.starts[index];
+		const track = this.model.alloc.tracks[index];
+		const rows = this.layout.rows.filter((row) => row.track === track);
+		return rows.find((row) => row.type === 'allocation' && laneIndexOf(row.lane, start, index) >= 0) ||
+			rows.find((row) => row.type === 'overflow') || null;
+	}
+
+	// Returns the call row that draws call INDEX, or null.
+	rowOfCall(index) {
+		const start = this.model.call.starts[index];
+		return this.layout.rows.find((row) => row.type === 'call' && laneIndexOf(row.lane, start, index) >= 0) || null;
+	}
+
+	// Unfolds PROCESS when its header folded it.
+	unfoldProcess(process) {
+		if (this.collapsed.delete(process.key))
+			this.relayout();
 	}
 
 	locateInRow(row, start, end) {
@@ -370,4 +391,13 @@ export class Timeline {
 	describeView() {
 		return `${formatTime(this.view.start, this.view.nsPerPx)} to ${formatTime(this.view.start + this.view.nsPerPx * this.view.width, this.view.nsPerPx)}`;
 	}
+}
+
+// Returns the position of record ITEM, which starts at START, in LANE, or -1.
+function laneIndexOf(lane, start, item) {
+	for (let k = lowerBound(lane.starts, start); k < lane.length && lane.starts[k] === start; k++) {
+		if (lane.items[k] === item)
+			return k;
+	}
+	return -1;
 }

@@ -321,3 +321,20 @@ test('summary names every colour', async () => {
 	const swatches = await items.locator('.swatch').evaluateAll((nodes) => nodes.map((n) => getComputedStyle(n).backgroundColor));
 	assert.equal(new Set(swatches).size, swatches.length, `colours repeat: ${swatches}`);
 });
+
+test('anomaly jump unfolds its process', async () => {
+	await page.keyboard.press('0');
+	const box = await page.locator('[data-testid=timeline]').boundingBox();
+	const rows = () => page.evaluate(() => window.cgomalViewer.rowCount('allocation'));
+	const unfolded = await rows();
+	await page.mouse.click(box.x + 40, box.y + 26 + 10);
+	assert.ok(await rows() < unfolded, 'the first process folded');
+	const anomaly = report.anomalies.find((a) => a.kind === 'freed_while_pinned' && a.pid === 4000);
+	await page.getByRole('tab', { name: /Anomalies/ }).click();
+	await page.selectOption('#anomaly-kind', 'freed_while_pinned');
+	await page.locator('[data-testid=anomaly-link]', { hasText: anomaly.message }).click();
+	const index = await page.evaluate((id) => window.cgomalViewer.allocationIndex(id), anomaly.allocation);
+	await page.waitForFunction((i) => window.cgomalViewer.selection.allocation === i, index);
+	assert.equal(await rows(), unfolded, 'the process unfolded again');
+	assert.ok(await page.evaluate((i) => window.cgomalViewer.locateAllocation(i), index), 'the allocation is on screen');
+});
