@@ -370,6 +370,11 @@ window.cgomalViewer = {
 	rowCount: (type) => timeline.layout.rows.filter((row) => row.type === type).length,
 	allocationIndex: (id) => state.model ? state.model.allocationById.get(id) : undefined,
 	locateAllocation: (index) => timeline.locateAllocation(index),
+	allocationRow: (index) => {
+		const row = timeline.rowOfAllocation(index);
+		return row ? { type: row.type, top: row.y - timeline.scrollTop, height: row.height } : null;
+	},
+	canvasHeight: () => timeline.cssHeight,
 	locateCall: (index) => timeline.locateCall(index),
 	describeView: () => timeline.describeView(),
 	formatDuration,

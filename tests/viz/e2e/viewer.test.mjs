@@ -336,5 +336,10 @@ test('anomaly jump unfolds its process', async () => {
 	const index = await page.evaluate((id) => window.cgomalViewer.allocationIndex(id), anomaly.allocation);
 	await page.waitForFunction((i) => window.cgomalViewer.selection.allocation === i, index);
 	assert.equal(await rows(), unfolded, 'the process unfolded again');
-	assert.ok(await page.evaluate((i) => window.cgomalViewer.locateAllocation(i), index), 'the allocation is on screen');
+	// The row that draws it (a lane, or the overflow row when 16 lanes are full) is scrolled into view.
+	const row = await page.evaluate((i) => window.cgomalViewer.allocationRow(i), index);
+	assert.ok(row, 'the allocation has a row');
+	assert.ok(row.top >= 0, `row top ${row.top}`);
+	// Rows scroll below the 26 px time axis.
+	assert.ok(row.top + row.height <= await page.evaluate(() => window.cgomalViewer.canvasHeight()) - 26, `row top ${row.top}`);
 });
