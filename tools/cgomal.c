@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The `cgomal` command: dispatches to its subcommands (report; record joins later). */
+/* The `cgomal` command: dispatches to its subcommands (record, report). */
 #include <stdio.h>
 #include <string.h>
 
+#include "record/record.h"
 #include "report/report.h"
 
 #ifndef CGOMAL_VERSION
@@ -16,6 +17,8 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
+        {"record", "trace a program or a running process with LTTng, then report on it",
+         cg_record_main},
         {"report", "rebuild allocation lifetimes from LTTng traces into a JSON report",
          cg_report_main},
 };
