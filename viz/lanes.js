@@ -96,7 +96,7 @@ export function upperBound(values, target, from = 0, to = values.length) {
 }
 
 // Intervals that do not overlap, sorted by start, so their ends ascend too and both can be
-// searched. items[k] is the record index of interval k, and marks[k] holds the MARK_* bits that
+// searched. items[k] is the record index of interval k, and marks[k] contains the MARK_* bits that
 // render colours by. `pinnedNs`, when given, is the pinned part of each interval. The prefix
 // sums let an aggregated pixel column read its totals in constant time.
 export class Lane {
