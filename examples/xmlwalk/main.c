@@ -27,9 +27,9 @@
  *
  *     With CGOMAL_DEBUG=cgomaltrack=0 the runtime stops treating its cgomal
  *     list as a root. Collections that run while a callback allocates its
- *     node then free the copies that only the foreign frame points to; the
- *     tree ends up with freed, reused or overwritten strings, which xmlwalk
- *     reports in one line with the runtime's freed_while_pinned count.
+ *     node then free the copies that only the foreign frame points to. The
+ *     tree ends up with freed, reused or overwritten strings, and xmlwalk
+ *     reports them in one line with the runtime's freed_while_pinned count.
  *
  * OPTIONS
  *     -j, --threads N  worker threads (1 to 64, default 4)
@@ -102,7 +102,7 @@ struct file_list {
 struct parse_result {
 	struct doc_count tree;
 	struct doc_count reader;
-	int input_error; /* the file could not be parsed; message says why */
+	int input_error; /* the file could not be parsed; message gives the reason */
 	int differs;     /* the tree and xmlTextReader disagree */
 	char *message;   /* owned, from strdup; NULL when there is nothing to say */
 };
