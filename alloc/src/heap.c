@@ -317,7 +317,13 @@ struct obj_header *heap_find_object(uintptr_t p)
 		if (bits != 0) {
 			uintptr_t obj = heap.base +
 					(((w << 6) + 63 - (size_t)__builtin_clzll(bits)) << GRANULE_SHIFT);
-			return object_covers(obj, p) ? (struct obj_header *)obj : NULL;
+
+			/* Every object covers its header and one granule, so the
+			 * common pointer to an object's start needs no header read,
+			 * which would be a cache miss. */
+			if (p - obj < HEADER_SIZE + GRANULE || object_covers(obj, p))
+				return (struct obj_header *)obj;
+			return NULL;
 		}
 		if (w == w_min)
 			break;
