@@ -129,7 +129,7 @@ static void free_environment(char **env)
 	free(env);
 }
 
-/* The child's side: waits for the go byte, then execs; reports a failed exec. */
+/* Waits in the child for the go byte, then execs. A failed exec writes its errno to error_fd. */
 static void __attribute__((noreturn))
 run_held(int go_fd, int error_fd, const char *path, char **argv, char **env, const sigset_t *mask)
 {
@@ -288,7 +288,7 @@ void rec_signals_install(void)
 /* ---- Following forks ---- */
 
 /*
- * How often the follower looks for new child processes. A child that
+ * NOTE: how often the follower looks for new child processes. A child that
  * registers with the session daemon before the follower adds it starts
  * recording when it is added, so a shorter period loses fewer of its first
  * events.
