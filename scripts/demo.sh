@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Install what is missing on Debian 12, build cgomal, record the xmlwalk
+# Install what is missing on Debian 12, build cgomal, and record the xmlwalk
 # example (libxml2's SAX parser as foreign code) on the MIME database with
-# `cgomal record`, and print where the report, the Chrome trace and the
-# HTML timeline went, with a summary.
+# `cgomal record`. It prints a summary and where the report, the Chrome
+# trace and the HTML timeline went.
 # Usage: scripts/demo.sh [--no-install] [--build-dir DIR] [--output DIR]
 set -euo pipefail
 
