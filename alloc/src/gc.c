@@ -111,7 +111,7 @@ static inline bool is_marked(const struct obj_header *h)
 }
 
 /* Mark the object that word w points into, if any. Its header is read
- * only when it is popped, and fetched now, so the miss overlaps other work. */
+ * only when it is scanned (see mark_drain). */
 static inline void mark_word(uintptr_t w)
 {
 	struct obj_header *h;
@@ -122,7 +122,6 @@ static inline void mark_word(uintptr_t w)
 	if (h == NULL || mark_test_and_set(h))
 		return;
 	cycle_marked++;
-	__builtin_prefetch(h);
 	mark_push(h);
 }
 
@@ -144,10 +143,30 @@ static void scan_object(struct obj_header *h)
 		scan_range(user, user + obj_usable(obj_size(h)));
 }
 
+/* Objects popped from the mark stack wait in a ring of this many entries,
+ * prefetched, before they are scanned: reading an object to scan it is
+ * usually a cache miss, and this lets several misses overlap. */
+#define PREFETCH_RING 8
+
 static void mark_drain(void)
 {
-	while (mark_stack.len > 0)
-		scan_object(mark_stack.items[--mark_stack.len]);
+	struct obj_header *ring[PREFETCH_RING];
+	unsigned head = 0, count = 0;
+
+	for (;;) {
+		while (count < PREFETCH_RING && mark_stack.len > 0) {
+			struct obj_header *h = mark_stack.items[--mark_stack.len];
+
+			__builtin_prefetch(h);
+			ring[(head + count) % PREFETCH_RING] = h;
+			count++;
+		}
+		if (count == 0)
+			return;
+		scan_object(ring[head]);
+		head = (head + 1) % PREFETCH_RING;
+		count--;
+	}
 }
 
 /* Call fn on every object whose start bit is set (and, when marked_only,
@@ -492,10 +511,10 @@ struct obj_header *gc_alloc_object(struct m *m, size_t size, unsigned flags)
 	gc_credit(m, size + HEADER_SIZE);
 	if (unlikely(m->next_id == m->id_limit))
 		m_refill_ids(m);
-	h = heap_object_alloc(m->arena, m->tcache, size, flags, m->next_id);
+	h = heap_object_alloc(m, size, flags, m->next_id);
 	if (unlikely(h == NULL)) {
 		gc_collect(m, CGOMAL_GC_OUT_OF_MEMORY);
-		h = heap_object_alloc(m->arena, m->tcache, size, flags, m->next_id);
+		h = heap_object_alloc(m, size, flags, m->next_id);
 		if (h == NULL) {
 			errno = ENOMEM;
 			return NULL;

@@ -144,7 +144,7 @@ int heap_reserve(size_t bytes)
 
 	memset(&heap, 0, sizeof(heap));
 	for (size_t i = 0; i < ARENA_MAX; i++)
-		atomic_init(&heap.arena_tcache[i], -1);
+		atomic_init(&heap.arena_owner[i], NULL);
 	heap.tables_bytes[0] = bitmap;
 	heap.tables_bytes[1] = bitmap;
 	heap.tables_bytes[2] = pages * sizeof(uint16_t);
@@ -254,19 +254,32 @@ static void large_pages_set(uintptr_t obj, uintptr_t total, uint64_t value)
 
 /* ---- Objects ---- */
 
-struct obj_header *heap_object_alloc(unsigned arena_ind, unsigned tcache, uint64_t size,
-				     unsigned flags, uint64_t id)
+static inline unsigned cache_class(uintptr_t total)
+{
+	return (unsigned)(total / GRANULE) - 2;
+}
+
+struct obj_header *heap_object_alloc(struct m *m, uint64_t size, unsigned flags, uint64_t id)
 {
 	uintptr_t total = HEADER_SIZE + obj_usable(size);
 	struct obj_header *h;
 
-	h = mallocx(total, MALLOCX_ARENA(arena_ind) | MALLOCX_TCACHE(tcache) | MALLOCX_ZERO);
-	if (h == NULL)
-		return NULL;
-	/* Always on: an object outside the region would never be found. */
-	if (unlikely(!heap_contains((uintptr_t)h)))
-		cgomal_fatal("jemalloc returned %p, outside the heap [%#lx, %#lx)", (void *)h,
-			     (unsigned long)heap.base, (unsigned long)heap.end);
+	if (total <= CACHE_MAX_TOTAL && m->cache[cache_class(total)] != NULL) {
+		struct cache_link *link = m->cache[cache_class(total)];
+
+		m->cache[cache_class(total)] = link->next;
+		m->cache_bytes -= total;
+		h = (struct obj_header *)link;
+		memset(obj_user(h), 0, total - HEADER_SIZE);
+	} else {
+		h = mallocx(total, MALLOCX_ARENA(m->arena) | MALLOCX_TCACHE(m->tcache) | MALLOCX_ZERO);
+		if (h == NULL)
+			return NULL;
+		/* Always on: an object outside the region would never be found. */
+		if (unlikely(!heap_contains((uintptr_t)h)))
+			cgomal_fatal("jemalloc returned %p, outside the heap [%#lx, %#lx)", (void *)h,
+				     (unsigned long)heap.base, (unsigned long)heap.end);
+	}
 	cgomal_assert(((uintptr_t)h & (GRANULE - 1)) == 0);
 
 	h->size_flags = size << 4 | flags;
@@ -282,14 +295,38 @@ void heap_object_free(struct obj_header *h)
 	uintptr_t obj = (uintptr_t)h;
 	uintptr_t total = HEADER_SIZE + obj_usable(obj_size(h));
 	uint16_t arena = atomic_load_explicit(&heap.page_arena[page_index(obj)], memory_order_relaxed);
-	int tcache = atomic_load_explicit(&heap.arena_tcache[arena], memory_order_relaxed);
+	struct m *owner = atomic_load_explicit(&heap.arena_owner[arena], memory_order_relaxed);
 
 	start_bit_clear(obj);
 	if (total > LARGE_MIN)
 		large_pages_set(obj, total, 0);
-	/* The owner's tcache, used while the owner is stopped, keeps the freed
-	 * object with the only M that allocates from its arena. */
-	sdallocx(h, total, tcache >= 0 ? MALLOCX_TCACHE(tcache) : MALLOCX_TCACHE_NONE);
+	/* The owner is stopped, so its lists and its tcache may be used here;
+	 * either way the object stays with the only M that allocates from its
+	 * arena. */
+	if (owner != NULL && total <= CACHE_MAX_TOTAL && owner->cache_bytes + total <= CACHE_MAX_BYTES) {
+		struct cache_link *link = (struct cache_link *)h;
+
+		link->next = owner->cache[cache_class(total)];
+		owner->cache[cache_class(total)] = link;
+		owner->cache_bytes += total;
+		return;
+	}
+	sdallocx(h, total, owner != NULL ? MALLOCX_TCACHE(owner->tcache) : MALLOCX_TCACHE_NONE);
+}
+
+void heap_cache_flush(struct m *m)
+{
+	for (unsigned cls = 0; cls < CACHE_CLASSES; cls++) {
+		uintptr_t total = ((uintptr_t)cls + 2) * GRANULE;
+
+		while (m->cache[cls] != NULL) {
+			struct cache_link *link = m->cache[cls];
+
+			m->cache[cls] = link->next;
+			sdallocx(link, total, MALLOCX_TCACHE(m->tcache));
+		}
+	}
+	m->cache_bytes = 0;
 }
 
 static inline bool object_covers(uintptr_t obj, uintptr_t p)

@@ -106,7 +106,9 @@ struct heap {
 	_Atomic uint16_t *page_arena;    /* written once, by the extent hook */
 	_Atomic uint64_t *large_start;   /* 1 + granule index of a large object's start */
 	size_t tables_bytes[4];          /* mapped sizes, for munmap */
-	_Atomic int arena_tcache[ARENA_MAX]; /* owner's tcache id, or -1; world.lock */
+	/* The M that allocates from each arena, or NULL for a pooled arena.
+	 * Written under world.lock, read by the sweep. */
+	struct m *_Atomic arena_owner[ARENA_MAX];
 };
 extern struct heap heap;
 
@@ -132,17 +134,36 @@ static inline bool heap_contains(uintptr_t p)
 	return p - heap.base < heap.end - heap.base;
 }
 
+/*
+ * Each M keeps the small objects that sweeps free in its arena on free lists
+ * of its own, one per total size up to CACHE_MAX_TOTAL, and allocates from
+ * them before asking jemalloc: a list pop is several times cheaper than
+ * mallocx with an arena and a tcache. The lists hold at most
+ * CACHE_MAX_BYTES per M; what does not fit goes back to jemalloc.
+ */
+#define CACHE_MAX_TOTAL 512
+#define CACHE_CLASSES   (CACHE_MAX_TOTAL / 16 - 1)
+#define CACHE_MAX_BYTES ((uint64_t)32 << 20)
+
+struct cache_link {
+	struct cache_link *next;
+};
+
+struct m;
+
 int heap_reserve(size_t bytes);
 void heap_release(void);
 /* Create a jemalloc arena whose extents come from the heap. Returns 0. */
 int heap_arena_create(unsigned *arena_ind);
 void heap_arena_destroy(unsigned arena_ind);
-/* Allocate one object in the given arena and tcache, without collecting.
- * Returns the header, or NULL when jemalloc has no room. */
-struct obj_header *heap_object_alloc(unsigned arena_ind, unsigned tcache, uint64_t size,
-				     unsigned flags, uint64_t id);
-/* Free a dead object back to its arena's current tcache (world stopped). */
+/* Allocate one object for m, from its free lists or its arena and tcache,
+ * without collecting. Returns the header, or NULL when jemalloc has no room. */
+struct obj_header *heap_object_alloc(struct m *m, uint64_t size, unsigned flags, uint64_t id);
+/* Free a dead object to its arena owner's free lists, or back to jemalloc
+ * (world stopped). */
 void heap_object_free(struct obj_header *h);
+/* Give every object on m's free lists back to jemalloc. */
+void heap_cache_flush(struct m *m);
 /* Return the header of the live object whose extent contains p, or NULL. */
 struct obj_header *heap_find_object(uintptr_t p);
 bool heap_is_object_start(uintptr_t obj);
@@ -202,6 +223,11 @@ struct m {
 	size_t npins;
 	size_t pins_cap;
 	uint64_t pinned_bytes;
+
+	/* Free lists by total size / 16 - 2: used by the owner while managed,
+	 * filled by the sweep while the owner is stopped. */
+	struct cache_link *cache[CACHE_CLASSES];
+	uint64_t cache_bytes;
 
 	/* Counters: written by the owner, read with the world stopped. */
 	_Atomic uint64_t alloc_bytes;

@@ -84,7 +84,7 @@ static int arena_take(unsigned *arena_ind)
 /* Return an arena to the pool. world.lock. */
 static void arena_give_back(unsigned arena_ind)
 {
-	atomic_store_explicit(&heap.arena_tcache[arena_ind], -1, memory_order_relaxed);
+	atomic_store_explicit(&heap.arena_owner[arena_ind], NULL, memory_order_relaxed);
 	arena_pool[arena_pool_len++] = arena_ind;
 }
 
@@ -130,7 +130,7 @@ int m_attach(void)
 		world.ms->prev = m;
 	world.ms = m;
 	world.nms++;
-	atomic_store_explicit(&heap.arena_tcache[m->arena], (int)m->tcache, memory_order_relaxed);
+	atomic_store_explicit(&heap.arena_owner[m->arena], m, memory_order_relaxed);
 	pthread_mutex_unlock(&world.lock);
 
 	m_current = m;
@@ -206,6 +206,7 @@ void m_detach(struct m *m)
 	pthread_mutex_unlock(&world.lock);
 
 	/* Flushes the cached objects back to the arena, which stays. */
+	heap_cache_flush(m);
 	tcache_destroy(m->tcache);
 	m_current = NULL;
 	pthread_setspecific(m_key, NULL);
@@ -261,6 +262,7 @@ static void fork_child(void)
 			m->pins[i].obj->size_flags &= ~(uint64_t)OBJ_PINNED;
 		atomic_fetch_add_explicit(&gc.heap_live, m->alloc_credit, memory_order_relaxed);
 		m_unlink_locked(m);
+		heap_cache_flush(m);
 		tcache_destroy(m->tcache);
 		m_free(m);
 	}
