@@ -34,6 +34,7 @@ int cgomal_init(const struct cgomal_config *config)
 	atomic_init(&gc.heap_live, 0);
 	atomic_init(&gc.goal, resolved.gc_percent < 0 ? UINT64_MAX : resolved.gc_min_heap);
 	m_install_fork_handlers();
+	world_init_barrier();
 	cgomal_tracing_init();
 
 	err = m_attach();

@@ -276,6 +276,8 @@ struct world {
 };
 extern struct world world;
 
+/* Choose how the foreign-return handshake is ordered (cgomal_init). */
+void world_init_barrier(void);
 /* Stop every M but self; self becomes the collector. */
 void world_stop(struct m *self);
 void world_start(struct m *self);

@@ -254,6 +254,7 @@ static void fork_child(void)
 
 	/* Waiters of the parent do not exist here. */
 	pthread_cond_init(&world.resumed, NULL);
+	world_init_barrier();
 	for (m = world.ms; m != NULL; m = next) {
 		next = m->next;
 		if (m == self)

@@ -11,12 +11,19 @@
  *
  * The return from foreign code is a Dekker handshake: the M stores
  * M_MANAGED then loads world.stop, the collector stores world.stop then
- * loads each state, all sequentially consistent, so at least one of them
- * sees the other. An M that sees the request goes back to M_FOREIGN
- * without touching anything the collector reads.
+ * loads each state, so at least one of them sees the other. An M that sees
+ * the request goes back to M_FOREIGN without touching anything the
+ * collector reads. The handshake is asymmetric where the kernel has
+ * membarrier(2): the M's side needs only a compiler barrier, and the
+ * collector, which runs far less often, makes every thread of the process
+ * execute a full barrier between its store and its loads. Without it both
+ * sides use sequentially consistent operations.
  */
+#include <linux/membarrier.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -24,6 +31,22 @@ struct world world = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.resumed = PTHREAD_COND_INITIALIZER,
 };
+
+/* Whether membarrier(2) orders the handshake; set once at init. */
+static bool world_asymmetric;
+
+void world_init_barrier(void)
+{
+	world_asymmetric =
+		syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+}
+
+/* A full memory barrier on every running thread of the process. */
+static void world_barrier_all(void)
+{
+	if (world_asymmetric && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+		cgomal_fatal("membarrier failed after it was registered");
+}
 
 void world_park_locked(struct m *self)
 {
@@ -46,9 +69,17 @@ void world_park(struct m *self)
 void world_enter_managed(struct m *m)
 {
 	for (;;) {
-		atomic_store_explicit(&m->state, M_MANAGED, memory_order_seq_cst);
-		if (likely(!atomic_load_explicit(&world.stop, memory_order_seq_cst)))
-			return;
+		if (likely(world_asymmetric)) {
+			atomic_store_explicit(&m->state, M_MANAGED, memory_order_relaxed);
+			/* The collector's membarrier orders these two on the CPU. */
+			atomic_signal_fence(memory_order_seq_cst);
+			if (likely(!atomic_load_explicit(&world.stop, memory_order_acquire)))
+				return;
+		} else {
+			atomic_store_explicit(&m->state, M_MANAGED, memory_order_seq_cst);
+			if (likely(!atomic_load_explicit(&world.stop, memory_order_seq_cst)))
+				return;
+		}
 		/* A collection runs and may be reading this M: stay stopped. */
 		atomic_store_explicit(&m->state, M_FOREIGN, memory_order_seq_cst);
 		pthread_mutex_lock(&world.lock);
@@ -92,6 +123,7 @@ void world_stop(struct m *self)
 	}
 	atomic_store_explicit(&world.stop, 1, memory_order_seq_cst);
 	pthread_mutex_unlock(&world.lock);
+	world_barrier_all();
 
 	if (managed) {
 		/* The collector's own frames and registers are roots too. */
