@@ -59,7 +59,7 @@ static void alloc_path(size_t size, long count)
 
 	if (mallctl("arenas.create", &arena, &len, NULL, 0) != 0 ||
 	    mallctl("tcache.create", &tcache, &len, NULL, 0) != 0) {
-		fprintf(stderr, "cgomal-bench: jemalloc refused an arena or tcache\n");
+		fprintf(stderr, "cgomal-bench: creating a jemalloc arena or tcache failed\n");
 		exit(1);
 	}
 	start = bench_now_ns();

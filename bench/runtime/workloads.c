@@ -149,7 +149,7 @@ int bench_shape_parse(const char *name)
 	return -1;
 }
 
-/* Build the shape over nodes[0..count), allocated in order; return the
+/* Link nodes[0..count), allocated in order, into the shape and return its
  * root. */
 static struct node *shape_link(struct node **nodes, long count, enum heap_shape shape)
 {

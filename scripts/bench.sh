@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Build cgomal in Release with the benchmarks, run every benchmark against
+# its peer on this machine, print the tables and write them into
+# docs/benchmarks.md (the sections between "begin" and "end" markers).
+# Usage: scripts/bench.sh [--no-install] [--quick] [--runs N]
+#   --no-install  do not install missing packages
+#   --quick       smaller counts and one run each, to check the setup
+#   --runs N      runs per measurement, whose median is reported (default 5)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+# shellcheck source=scripts/lib.sh
+. "$top/scripts/lib.sh"
+
+install=1
+quick=
+runs=5
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--no-install) install=0 ;;
+	--quick) quick=--quick runs=1 ;;
+	--runs)
+		[[ "${2-}" =~ ^[1-9][0-9]*$ ]] || {
+			echo "bench.sh: --runs needs a positive number, not '${2-}'" >&2
+			exit 2
+		}
+		runs=$2
+		shift
+		;;
+	-h | --help)
+		sed -n '3,10p' "$0" | sed 's/^# \{0,1\}//'
+		exit 0
+		;;
+	*)
+		echo "bench.sh: unknown option '$1' (see --help)" >&2
+		exit 2
+		;;
+	esac
+	shift
+done
+
+if [ "$install" = 1 ]; then
+	cgomal_install_packages "${CGOMAL_BUILD_PACKAGES[@]}" libgc-dev python3 gawk
+fi
+
+build=build/release
+log_step "configure and build: release (with benchmarks)"
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$(nproc)"
+
+doc=docs/benchmarks.md
+# Replace the text between two marker lines of docs/benchmarks.md, or
+# append it with its markers.
+write_section() {
+	local name=$1 body=$2
+	python3 - "$doc" "$name" "$body" <<'PY'
+import sys
+doc, name, body = sys.argv[1:]
+begin = f"<!-- {name}:begin (written by scripts/bench.sh) -->"
+end = f"<!-- {name}:end -->"
+text = open(doc).read()
+block = f"{begin}\n{body.rstrip()}\n{end}"
+if begin in text and end in text:
+    text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
+else:
+    text = text.rstrip("\n") + "\n\n" + block + "\n"
+open(doc, "w").write(text)
+PY
+}
+
+log_step "runtime against Boehm GC, jemalloc and direct calls ($runs runs each)"
+python3 bench/runtime/run.py --build "$build" --runs "$runs" $quick --write
+
+log_step "tracepoints: cgomal events against bare LTTng tracepoints"
+iterations=1000000
+[ -z "$quick" ] || iterations=100000
+tp_table=$(bench/tracepoints/run.sh --iterations "$iterations" "$build/bench/tracepoints/tp-bench")
+echo "$tp_table"
+# One enabled event against a bare one: a cgomal_cgocall round trip in a
+# session (two events, and the call itself) against two bare tracepoints.
+tp_ratio=$(echo "$tp_table" | awk -F'|' '
+	$2 ~ /cgocall/ { call = $5 + 0 }
+	$2 ~ /bare_call_pair/ { bare = $5 + 0 }
+	END { if (bare > 0) printf "%.2f", call / bare }')
+write_section tracepoints-latest "$(printf '%s\n' \
+	"## Tracepoints, latest run of scripts/bench.sh" "" \
+	"$(date -u +%Y-%m-%d), $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg) at the end." \
+	"Command: \`bench/tracepoints/run.sh --iterations $iterations $build/bench/tracepoints/tp-bench\`." "" \
+	"$tp_table" "" \
+	"One enabled event against a bare LTTng tracepoint with the same payload (a" \
+	"\`cgomal_cgocall\` round trip in a session, two events, against two bare" \
+	"tracepoints): **${tp_ratio}x**, target at most 1.1x.")"
+
+log_step "example workload traced against untraced"
+example_runs=$runs
+example=$(bench/example/run.sh --runs "$example_runs" "$build/examples/xmlwalk")
+echo "$example"
+example_ratio=$(echo "$example" | awk -F'\t' '
+	$1 == "untraced" { u = $2 } $1 == "traced" { t = $2 }
+	END { if (u > 0) printf "%.2f", t / u }')
+write_section example-latest "$(printf '%s\n' \
+	"## Example workload traced and untraced, latest run of scripts/bench.sh" "" \
+	"$(date -u +%Y-%m-%d), $(nproc) cores. Command: \`bench/example/run.sh --runs $example_runs $build/examples/xmlwalk\`" \
+	"(xmlwalk -j 2 on /usr/share/mime; median seconds, lowest-highest)." "" \
+	"| run | median s | spread s |" "|---|---:|---|" \
+	"$(echo "$example" | awk -F'\t' '{ printf "| %s | %s | %s |\n", $1, $2, $3 }')" "" \
+	"Traced over untraced: **${example_ratio}x**, target at most 1.3x.")"
+
+echo
+echo "bench.sh: results written to $doc"
