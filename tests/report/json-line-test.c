@@ -64,6 +64,39 @@ static void test_numbers(void)
 	json_line_destroy(&line);
 }
 
+/* json_format_uint() alone, unclamped, against printf around every power of ten. */
+static void test_format_uint(void)
+{
+	uint64_t power = 1;
+
+	for (int exponent = 0; exponent < 20; exponent++, power *= 10) {
+		uint64_t values[] = {power - 1, power, power + 1, power * 5};
+
+		for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+			char actual[24] = {0};
+			char expected[24];
+			size_t length = json_format_uint(actual, values[i]);
+
+			snprintf(expected, sizeof(expected), "%" PRIu64, values[i]);
+			if (length != strlen(expected) || memcmp(actual, expected, length) != 0) {
+				fprintf(stderr, "json_format_uint(%s) printed %.*s\n", expected,
+				        (int)length, actual);
+				failures++;
+			}
+		}
+	}
+	{
+		char actual[24] = {0};
+		size_t length = json_format_uint(actual, UINT64_MAX);
+
+		if (length != 20 || memcmp(actual, "18446744073709551615", 20) != 0) {
+			fprintf(stderr, "json_format_uint(UINT64_MAX) printed %.*s\n", (int)length,
+			        actual);
+			failures++;
+		}
+	}
+}
+
 static void test_clamped(void)
 {
 	struct json_line line;
@@ -162,7 +195,8 @@ static const struct {
 	const char *name;
 	void (*run)(void);
 } cases[] = {
-        {"numbers", test_numbers}, {"clamped", test_clamped},         {"literals", test_literals},
+        {"numbers", test_numbers}, {"format_uint", test_format_uint},
+        {"clamped", test_clamped}, {"literals", test_literals},
         {"strings", test_strings}, {"long_string", test_long_string},
 };
 

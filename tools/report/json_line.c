@@ -21,18 +21,50 @@ static const char digit_pairs[] = "00010203040506070809"
                                   "80818283848586878889"
                                   "90919293949596979899";
 
+/* 10^0 to 10^19, for counting digits. */
+static const uint64_t powers_of_10[20] = {
+        1ULL,
+        10ULL,
+        100ULL,
+        1000ULL,
+        10000ULL,
+        100000ULL,
+        1000000ULL,
+        10000000ULL,
+        100000000ULL,
+        1000000000ULL,
+        10000000000ULL,
+        100000000000ULL,
+        1000000000000ULL,
+        10000000000000ULL,
+        100000000000000ULL,
+        1000000000000000ULL,
+        10000000000000000ULL,
+        100000000000000000ULL,
+        1000000000000000000ULL,
+        10000000000000000000ULL,
+};
+
 size_t json_format_uint(char *out, uint64_t value)
 {
-	size_t length = 1;
+	unsigned bits, guess;
+	size_t length;
 	char *end;
 
-	for (uint64_t rest = value; rest >= 10; rest /= 10)
-		length++;
+	if (value < 10) {
+		*out = (char)('0' + value);
+		return 1;
+	}
+	/* log10(2) is about 1233 / 4096, so guess is the digit count or one less. */
+	bits = 64 - (unsigned)__builtin_clzll(value);
+	guess = (bits * 1233) >> 12;
+	length = guess + (value >= powers_of_10[guess]);
 	end = out + length;
 	while (value >= 100) {
-		const char *pair = &digit_pairs[(value % 100) * 2];
+		uint64_t quotient = value / 100;
+		const char *pair = &digit_pairs[(value - quotient * 100) * 2];
 
-		value /= 100;
+		value = quotient;
 		*--end = pair[1];
 		*--end = pair[0];
 	}

@@ -2,9 +2,11 @@
 /*
  * The lifetime report writer (format described in docs/report-format.md).
  *
- * Each record becomes one line of JSON, printed by the json_line builder
- * when the engine hands it over and appended to its section's temporary
- * file. The rare parts (processes, traces, summary) go through cJSON. Counter
+ * Each record goes to its section's temporary file when the engine hands
+ * it over: allocations, calls and GC cycles in the compact binary form of
+ * record_codec.h, the rare others as JSON lines. The finish function
+ * prints the binary records as JSON lines with the json_line builder, and
+ * the rare parts (processes, traces, summary) go through cJSON. Counter
  * samples are buffered per series and spilled to a temporary file in
  * chunks. The finish function copies the sections into the document in
  * their fixed order. Memory use is one chunk per series plus the peaks.
@@ -19,6 +21,7 @@
 
 #include "../engine/table.h"
 #include "json_line.h"
+#include "record_codec.h"
 
 /* Counter samples kept in memory per series before a chunk goes to the spill file. */
 #define SERIES_CHUNK_SAMPLES 512
@@ -29,6 +32,9 @@
  * and 2 to 3 s of system time for the 1 GB of records of a 10M-event trace.
  */
 #define SECTION_BUFFER_SIZE (256 * 1024)
+
+/* Bytes of report text collected before each write to the output. */
+#define OUTPUT_CHUNK_SIZE (256 * 1024)
 
 /* Output buffer for one record line; larger records fall back to cJSON's own allocation. */
 #define RECORD_BUFFER_SIZE 4096
@@ -90,6 +96,13 @@ struct cg_json_writer {
 static const char *const section_names[SECTION_COUNT] = {
         "processes", "gc_cycles", "calls", "allocations", "anomalies", "discarded",
 };
+
+/* Sections whose temporary file holds binary records rather than JSON lines. */
+static bool section_is_binary(enum section section)
+{
+	return section == SECTION_GC_CYCLES || section == SECTION_CALLS ||
+	       section == SECTION_ALLOCATIONS;
+}
 
 /* ---- cJSON helpers ---- */
 
@@ -193,11 +206,8 @@ static int section_append(struct cg_json_writer *writer, enum section section, c
 
 /* ---- Sink callbacks ---- */
 
-static int on_allocation(void *data, const struct lt_allocation *record)
+static void format_allocation(struct json_line *line, const struct lt_allocation *record)
 {
-	struct cg_json_writer *writer = data;
-	struct json_line *line = &writer->line;
-
 	json_line_begin(line);
 	json_line_uint(line, "id", record->id);
 	if (record->has_object_id)
@@ -218,14 +228,10 @@ static int on_allocation(void *data, const struct lt_allocation *record)
 	json_line_optional(line, "gc_cycle", record->gc_cycle);
 	json_line_string(line, "state", lt_alloc_state_name(record->state));
 	json_line_bool(line, "uncertain", record->uncertain);
-	return section_append_line(writer, SECTION_ALLOCATIONS);
 }
 
-static int on_call(void *data, const struct lt_call *record)
+static void format_call(struct json_line *line, const struct lt_call *record)
 {
-	struct cg_json_writer *writer = data;
-	struct json_line *line = &writer->line;
-
 	json_line_begin(line);
 	json_line_uint(line, "id", record->id);
 	json_line_uint(line, "trace", record->trace);
@@ -241,7 +247,6 @@ static int on_call(void *data, const struct lt_call *record)
 	json_line_optional(line, "entry", record->entry);
 	json_line_optional(line, "exit", record->exit);
 	json_line_bool(line, "uncertain", record->uncertain);
-	return section_append_line(writer, SECTION_CALLS);
 }
 
 static const char *gc_reason_name(uint64_t reason)
@@ -267,11 +272,8 @@ static void line_gc_field(struct json_line *line, const char *name, bool present
 		json_line_null(line, name);
 }
 
-static int on_gc_cycle(void *data, const struct lt_gc_cycle *cycle)
+static void format_gc_cycle(struct json_line *line, const struct lt_gc_cycle *cycle)
 {
-	struct cg_json_writer *writer = data;
-	struct json_line *line = &writer->line;
-
 	json_line_begin(line);
 	json_line_uint(line, "trace", cycle->trace);
 	json_line_uint(line, "pid", (uint64_t)cycle->pid);
@@ -293,7 +295,45 @@ static int on_gc_cycle(void *data, const struct lt_gc_cycle *cycle)
 	line_gc_field(line, "freed_bytes", cycle->has_end, cycle->freed_bytes);
 	line_gc_field(line, "live_bytes_after", cycle->has_end, cycle->live_bytes_after);
 	json_line_bool(line, "uncertain", cycle->uncertain);
-	return section_append_line(writer, SECTION_GC_CYCLES);
+}
+
+/* Appends one encoded record to a binary section. */
+static int section_append_binary(struct cg_json_writer *writer, enum section section,
+                                 const uint8_t *bytes, size_t length)
+{
+	struct section_file *file = &writer->sections[section];
+
+	if (fwrite(bytes, 1, length, file->file) != length) {
+		if (!writer->err)
+			writer->err = -EIO;
+		return -EIO;
+	}
+	file->records++;
+	return 0;
+}
+
+static int on_allocation(void *data, const struct lt_allocation *record)
+{
+	uint8_t bytes[CG_RECORD_MAX_BYTES];
+
+	return section_append_binary(data, SECTION_ALLOCATIONS, bytes,
+	                             cg_record_encode_allocation(bytes, record));
+}
+
+static int on_call(void *data, const struct lt_call *record)
+{
+	uint8_t bytes[CG_RECORD_MAX_BYTES];
+
+	return section_append_binary(data, SECTION_CALLS, bytes,
+	                             cg_record_encode_call(bytes, record));
+}
+
+static int on_gc_cycle(void *data, const struct lt_gc_cycle *cycle)
+{
+	uint8_t bytes[CG_RECORD_MAX_BYTES];
+
+	return section_append_binary(data, SECTION_GC_CYCLES, bytes,
+	                             cg_record_encode_gc_cycle(bytes, cycle));
 }
 
 static int on_anomaly(void *data, const struct lt_anomaly *anomaly)
@@ -577,6 +617,88 @@ static int write_counters(struct cg_json_writer *writer, FILE *out)
 
 /* ---- Document ---- */
 
+/* Decodes the next record of a binary section into writer->line; 1, 0 at the end, or -EIO. */
+static int section_next_line(struct cg_json_writer *writer, enum section section)
+{
+	FILE *in = writer->sections[section].file;
+	int status;
+
+	if (section == SECTION_ALLOCATIONS) {
+		struct lt_allocation record;
+
+		status = cg_record_decode_allocation(in, &record);
+		if (status == 1)
+			format_allocation(&writer->line, &record);
+	} else if (section == SECTION_CALLS) {
+		struct lt_call record;
+
+		status = cg_record_decode_call(in, &record);
+		if (status == 1)
+			format_call(&writer->line, &record);
+	} else {
+		struct lt_gc_cycle cycle;
+
+		status = cg_record_decode_gc_cycle(in, &cycle);
+		if (status == 1)
+			format_gc_cycle(&writer->line, &cycle);
+	}
+	return status;
+}
+
+/* Prints a binary section's records as JSON lines, collected in chunks before each write. */
+static int replay_section(struct cg_json_writer *writer, FILE *out, enum section section)
+{
+	struct section_file *file = &writer->sections[section];
+	char *chunk = malloc(OUTPUT_CHUNK_SIZE);
+	size_t used = 0;
+	uint64_t records = 0;
+	int status;
+
+	if (!chunk)
+		return -ENOMEM;
+	if (fflush(file->file) != 0 || fseek(file->file, 0, SEEK_SET) != 0) {
+		free(chunk);
+		return -EIO;
+	}
+	while ((status = section_next_line(writer, section)) == 1) {
+		size_t length = 0;
+		const char *text = json_line_end(&writer->line, &length);
+		const char *prefix = records ? ",\n    " : "    ";
+		size_t prefix_length = records ? 6 : 4;
+
+		if (!text) {
+			status = -ENOMEM;
+			break;
+		}
+		if (used + prefix_length + length > OUTPUT_CHUNK_SIZE) {
+			if (fwrite(chunk, 1, used, out) != used) {
+				status = -EIO;
+				break;
+			}
+			used = 0;
+		}
+		if (prefix_length + length > OUTPUT_CHUNK_SIZE) {
+			/* A line longer than the chunk goes out on its own. */
+			if (fwrite(prefix, 1, prefix_length, out) != prefix_length ||
+			    fwrite(text, 1, length, out) != length) {
+				status = -EIO;
+				break;
+			}
+		} else {
+			memcpy(chunk + used, prefix, prefix_length);
+			memcpy(chunk + used + prefix_length, text, length);
+			used += prefix_length + length;
+		}
+		records++;
+	}
+	if (status == 0 && used && fwrite(chunk, 1, used, out) != used)
+		status = -EIO;
+	free(chunk);
+	if (status == 0 && records != file->records)
+		status = -EIO;
+	return status;
+}
+
 static int copy_section(struct cg_json_writer *writer, FILE *out, enum section section)
 {
 	struct section_file *file = &writer->sections[section];
@@ -585,7 +707,15 @@ static int copy_section(struct cg_json_writer *writer, FILE *out, enum section s
 
 	if (fprintf(out, "  \"%s\": [", section_names[section]) < 0)
 		return -EIO;
-	if (file->records) {
+	if (file->records && section_is_binary(section)) {
+		int err;
+
+		fputc('\n', out);
+		err = replay_section(writer, out, section);
+		if (err)
+			return err;
+		fputs("\n  ", out);
+	} else if (file->records) {
 		fputc('\n', out);
 		if (fflush(file->file) != 0 || fseek(file->file, 0, SEEK_SET) != 0)
 			return -EIO;
