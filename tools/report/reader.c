@@ -85,6 +85,7 @@ struct event_class_info {
 
 struct context_member {
 	bool present;
+	bool is_signed; /* the member's field class is a signed integer */
 	uint64_t index;
 };
 
@@ -118,6 +119,12 @@ struct reader {
 	struct lt_table stream_classes; /* bt_stream_class * -> stream_class_info (owned) */
 	struct lt_table bt_traces;      /* bt_trace * -> bt_trace_info (owned) */
 	struct lt_table streams;        /* bt_stream * -> stream_info (owned) */
+
+	/* The last lookups of each table: consecutive events mostly share both. */
+	const bt_event_class *last_event_class;
+	struct event_class_info *last_event_class_info;
+	const bt_stream *last_stream;
+	struct stream_info *last_stream_info;
 	size_t event_count_capacity;
 	size_t trace_capacity;
 	uint32_t *dir_trace; /* owned: report trace of each directory, UINT32_MAX if unusable */
@@ -251,14 +258,19 @@ static int event_count_index(struct reader *reader, const char *name, size_t *in
 static struct event_class_info *event_class_lookup(struct reader *reader,
                                                    const bt_event_class *event_class)
 {
-	struct event_class_info *info =
-	        lt_table_get(&reader->event_classes, (uintptr_t)event_class);
+	struct event_class_info *info;
 	const char *name;
 	const bt_field_class *payload;
 	enum lt_event_type type;
 
-	if (info)
+	if (event_class == reader->last_event_class)
+		return reader->last_event_class_info;
+	info = lt_table_get(&reader->event_classes, (uintptr_t)event_class);
+	if (info) {
+		reader->last_event_class = event_class;
+		reader->last_event_class_info = info;
 		return info;
+	}
 	info = calloc(1, sizeof(*info));
 	if (!info)
 		return NULL;
@@ -309,7 +321,7 @@ static struct event_class_info *event_class_lookup(struct reader *reader,
 static struct context_member context_member_find(const bt_field_class *context, const char *name,
                                                  bool want_string)
 {
-	struct context_member result = {false, 0};
+	struct context_member result = {false, false, 0};
 	uint64_t count;
 
 	if (!context || bt_field_class_get_type(context) != BT_FIELD_CLASS_TYPE_STRUCTURE)
@@ -326,6 +338,8 @@ static struct context_member context_member_find(const bt_field_class *context, 
 		if (want_string ? type == BT_FIELD_CLASS_TYPE_STRING
 		                : bt_field_class_type_is(type, BT_FIELD_CLASS_TYPE_INTEGER)) {
 			result.present = true;
+			result.is_signed =
+			        bt_field_class_type_is(type, BT_FIELD_CLASS_TYPE_SIGNED_INTEGER);
 			result.index = i;
 		}
 		break;
@@ -504,10 +518,16 @@ static struct bt_trace_info *bt_trace_lookup(struct reader *reader, const bt_tra
 
 static struct stream_info *stream_lookup(struct reader *reader, const bt_stream *stream)
 {
-	struct stream_info *info = lt_table_get(&reader->streams, (uintptr_t)stream);
+	struct stream_info *info;
 
-	if (info)
+	if (stream == reader->last_stream)
+		return reader->last_stream_info;
+	info = lt_table_get(&reader->streams, (uintptr_t)stream);
+	if (info) {
+		reader->last_stream = stream;
+		reader->last_stream_info = info;
 		return info;
+	}
 	info = calloc(1, sizeof(*info));
 	if (!info)
 		return NULL;
@@ -570,8 +590,7 @@ static int64_t context_integer(const bt_field *context, struct context_member me
 	if (!member.present || !context)
 		return LT_NONE;
 	field = bt_field_structure_borrow_member_field_by_index_const(context, member.index);
-	if (bt_field_class_type_is(bt_field_get_class_type(field),
-	                           BT_FIELD_CLASS_TYPE_SIGNED_INTEGER))
+	if (member.is_signed)
 		return bt_field_integer_signed_get_value(field);
 	return (int64_t)bt_field_integer_unsigned_get_value(field);
 }
