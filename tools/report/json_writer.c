@@ -533,27 +533,38 @@ static int compare_series(const void *a, const void *b)
 	return (int)left->name - (int)right->name;
 }
 
-static int write_sample(FILE *out, const struct sample *sample, bool *first)
+/* Longest printed sample: ", [" + 20 digits + ", " + 16 digits + "]". */
+#define SAMPLE_TEXT_MAX 48
+
+/* Prints samples as "[TIME, VALUE]", with ", " before every sample but the first. */
+static int write_samples(FILE *out, const struct sample *samples, uint32_t count, bool *first)
 {
-	uint64_t value =
-	        sample->value > JSON_MAX_EXACT_INTEGER ? JSON_MAX_EXACT_INTEGER : sample->value;
-	char text[64];
+	char text[SERIES_CHUNK_SAMPLES * SAMPLE_TEXT_MAX];
 	size_t length = 0;
 
-	/* "[TIME, VALUE]", with ", " before every sample but the first. */
-	if (!*first) {
+	for (uint32_t i = 0; i < count; i++) {
+		uint64_t value = samples[i].value > JSON_MAX_EXACT_INTEGER ? JSON_MAX_EXACT_INTEGER
+		                                                           : samples[i].value;
+
+		if (length + SAMPLE_TEXT_MAX > sizeof(text)) {
+			if (fwrite(text, 1, length, out) != length)
+				return -EIO;
+			length = 0;
+		}
+		if (!*first) {
+			text[length++] = ',';
+			text[length++] = ' ';
+		}
+		*first = false;
+		text[length++] = '[';
+		length += json_format_uint(text + length, (uint64_t)samples[i].time);
 		text[length++] = ',';
 		text[length++] = ' ';
+		length += json_format_uint(text + length, value);
+		text[length++] = ']';
 	}
-	text[length++] = '[';
-	length += json_format_uint(text + length, (uint64_t)sample->time);
-	text[length++] = ',';
-	text[length++] = ' ';
-	length += json_format_uint(text + length, value);
-	text[length++] = ']';
-	if (fwrite(text, 1, length, out) != length)
+	if (length && fwrite(text, 1, length, out) != length)
 		return -EIO;
-	*first = false;
 	return 0;
 }
 
@@ -576,13 +587,12 @@ static int write_series(struct cg_json_writer *writer, FILE *out, const struct s
 		if (fseek(writer->spill, series->chunk_offsets[c], SEEK_SET) != 0 ||
 		    fread(chunk, sizeof(chunk), 1, writer->spill) != 1)
 			return -EIO;
-		for (uint32_t i = 0; i < SERIES_CHUNK_SAMPLES && !err; i++)
-			err = write_sample(out, &chunk[i], &first);
+		err = write_samples(out, chunk, SERIES_CHUNK_SAMPLES, &first);
 	}
-	for (uint32_t i = 0; i < series->buffered && !err; i++)
-		err = write_sample(out, &series->buffer[i], &first);
+	if (!err)
+		err = write_samples(out, series->buffer, series->buffered, &first);
 	if (!err && series->has_last)
-		err = write_sample(out, &series->last, &first);
+		err = write_samples(out, &series->last, 1, &first);
 	if (!err && fputs("]}", out) < 0)
 		err = -EIO;
 	return err;
