@@ -27,9 +27,8 @@
 #define SERIES_CHUNK_SAMPLES 512
 
 /*
- * stdio buffer of each section file. glibc's default (the file system's
- * block size, 4 KiB here) made one write(2) per 4 KiB: about 250,000 calls
- * and 2 to 3 s of system time for the 1 GB of records of a 10M-event trace.
+ * stdio buffer of each section file. glibc's default, the file system's
+ * block size (4 KiB here), costs one write(2) per 4 KiB of records.
  */
 #define SECTION_BUFFER_SIZE (256 * 1024)
 
@@ -97,7 +96,7 @@ static const char *const section_names[SECTION_COUNT] = {
         "processes", "gc_cycles", "calls", "allocations", "anomalies", "discarded",
 };
 
-/* Sections whose temporary file holds binary records rather than JSON lines. */
+/* Sections whose temporary file contains binary records rather than JSON lines. */
 static bool section_is_binary(enum section section)
 {
 	return section == SECTION_GC_CYCLES || section == SECTION_CALLS ||

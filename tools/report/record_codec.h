@@ -6,8 +6,8 @@
  * flags share one byte. A record of report-emit's flood takes an
  * estimated 25 to 45 bytes, against 150 to 265 bytes as a JSON line.
  * Writing 1 GB to a file cost about 1.9 s of system time on the benchmark
- * machine (docs/benchmarks.md), so the text of a 10M-event trace is now
- * written once, to the report, instead of also to a temporary file.
+ * machine (docs/benchmarks.md), so the text of a 10M-event trace is written
+ * once, to the report, and not also to a temporary file.
  *
  * Error convention: the decoders return 1 for a record, 0 at the end of
  * the file before a record, and -EIO for a file that ends inside a record
