@@ -4,8 +4,8 @@
  * report writer emits by the million. It prints exactly what
  * cJSON_PrintUnformatted() prints for the same object (no spaces, strings
  * escaped as cJSON 1.7 escapes them), without building a cJSON tree: that
- * took a malloc and a free per member and a printf per number, about 80 %
- * of the report's time on a large trace.
+ * took a malloc and a free per member and a printf per number, about two
+ * thirds of the report's instructions on a 350,000-event trace.
  *
  * Keys are string literals that need no escaping; the small adders are
  * inline so that the compiler knows each key's length. Integers above
