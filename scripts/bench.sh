@@ -93,6 +93,19 @@ write_section tracepoints-latest "$(printf '%s\n' \
 	"\`cgomal_cgocall\` round trip in a session, two events, against two bare" \
 	"tracepoints): **${tp_ratio}x**, target at most 1.1x.")"
 
+log_step "cgomal report against a minimal libbabeltrace2 reader"
+lifetimes=1430000
+[ -z "$quick" ] || lifetimes=100000
+report_table=$(bench/report/run.sh --lifetimes "$lifetimes" --runs "$runs" "$build/tools/cgomal" \
+	"$build/tests/report/report-emit" "$build/bench/report/count-reader")
+echo "$report_table"
+write_section report-latest "$(printf '%s\n' \
+	"## Report against a minimal reader, latest run of scripts/bench.sh" "" \
+	"$(date -u +%Y-%m-%d), $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg) at the end." \
+	"Command: \`bench/report/run.sh --lifetimes $lifetimes --runs $runs\` (7 events per lifetime);" \
+	"target: \`cgomal report\` at least 0.8x the events per second of count-reader." "" \
+	"$report_table")"
+
 log_step "example workload traced against untraced"
 example_runs=$runs
 example=$(bench/example/run.sh --runs "$example_runs" "$build/examples/xmlwalk")

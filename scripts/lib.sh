@@ -12,7 +12,7 @@ CGOMAL_BUILD_PACKAGES=(
 )
 CGOMAL_TEST_PACKAGES=(
 	"${CGOMAL_BUILD_PACKAGES[@]}"
-	clang libfuzzer-14-dev
+	clang clang-format libfuzzer-14-dev
 	nodejs chromium
 	python3 python3-jsonschema
 )

@@ -39,6 +39,10 @@ fi
 
 jobs=$(nproc)
 status=0
+log_step "format: .clang-format"
+if ! scripts/check-format.sh; then
+	status=1
+fi
 for preset in default debug tsan; do
 	log_step "configure and build: $preset"
 	cmake --preset "$preset" >/dev/null

@@ -140,8 +140,8 @@ void cgomal_shutdown(void)
 	pthread_mutex_unlock(&world.lock);
 	if (others != 0)
 		cgomal_fatal("cgomal_shutdown: %u other threads are still attached "
-			     "(detach them with cgomal_thread_detach first)",
-			     others);
+		             "(detach them with cgomal_thread_detach first)",
+		             others);
 	if (m->ncgo != 0)
 		cgomal_fatal("cgomal_shutdown: called inside a foreign call");
 
@@ -172,7 +172,7 @@ void cgomal_thread_detach(void)
 		return;
 	if (m->ncgo != 0)
 		cgomal_fatal("cgomal_thread_detach: called inside a foreign call "
-			     "(detach after the outermost cgomal_cgocall returns)");
+		             "(detach after the outermost cgomal_cgocall returns)");
 	m_detach(m);
 }
 
@@ -185,8 +185,8 @@ static void *alloc_managed(const char *call, size_t size, unsigned flags)
 
 	if (unlikely(atomic_load_explicit(&m->state, memory_order_relaxed) == M_FOREIGN))
 		cgomal_fatal("%s: called from foreign code (foreign code allocates with "
-			     "cgomal_cgo_allocate)",
-			     call);
+		             "cgomal_cgo_allocate)",
+		             call);
 	h = gc_alloc_object(m, size, flags);
 	return h != NULL ? obj_user(h) : NULL;
 }

@@ -25,8 +25,8 @@ static struct boundary *bounds_push(struct m *m)
 
 		if (b == NULL)
 			cgomal_fatal("out of memory for the stack boundaries of M %u "
-				     "(%u nested foreign calls and callbacks)",
-				     m->id, m->nbounds);
+			             "(%u nested foreign calls and callbacks)",
+			             m->id, m->nbounds);
 		m->bounds = b;
 		m->bounds_cap = cap;
 	}
@@ -36,7 +36,7 @@ static struct boundary *bounds_push(struct m *m)
 static inline void counter_add(_Atomic uint64_t *c, uint64_t n)
 {
 	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
-			      memory_order_relaxed);
+	                      memory_order_relaxed);
 }
 
 void cgomal_cgocall(void (*fn)(void *), void *arg)
@@ -83,7 +83,7 @@ void cgomal_cgocallback(void (*fn)(void *), void *arg)
 
 	if (atomic_load_explicit(&m->state, memory_order_relaxed) != M_FOREIGN)
 		cgomal_fatal("cgomal_cgocallback: called outside a foreign call "
-			     "(call it only from code that cgomal_cgocall runs)");
+		             "(call it only from code that cgomal_cgocall runs)");
 	world_enter_managed(m);
 	counter_add(&m->cgocallbacks, 1);
 	b = bounds_push(m);
@@ -126,9 +126,9 @@ void *cgomal_cgo_allocate(size_t size)
 	if (atomic_load_explicit(&m->state, memory_order_relaxed) != M_FOREIGN) {
 		if (m->ncgo == 0)
 			cgomal_fatal("cgomal_cgo_allocate: called outside a foreign call "
-				     "(managed code allocates with cgomal_alloc)");
+			             "(managed code allocates with cgomal_alloc)");
 		cgomal_fatal("cgomal_cgo_allocate: called from managed code inside a callback "
-			     "(managed code allocates with cgomal_alloc)");
+		             "(managed code allocates with cgomal_alloc)");
 	}
 	world_enter_managed(m);
 	if (pins_reserve(m) != 0) {

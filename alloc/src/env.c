@@ -89,8 +89,8 @@ static void env_gogc(struct cgomal_config *out)
 	}
 	if (!parse_uint(s, 1000000, &v)) {
 		cgomal_warn("invalid CGOMAL_GOGC='%s' (expected a percent such as 100, or off); "
-			    "keeping %d",
-			    s, out->gc_percent);
+		            "keeping %d",
+		            s, out->gc_percent);
 		return;
 	}
 	out->gc_percent = (int)v;
@@ -104,11 +104,11 @@ struct debug_option {
 };
 
 static const struct debug_option debug_options[] = {
-	{"gctrace", offsetof(struct cgomal_config, gctrace), "one line per collection"},
-	{"cgomaltrack", offsetof(struct cgomal_config, cgomal_track),
-	 "0 stops treating the cgomal list as a root (diagnostic)"},
-	{"verify", offsetof(struct cgomal_config, verify),
-	 "run the heap verifier around each collection"},
+        {"gctrace", offsetof(struct cgomal_config, gctrace), "one line per collection"},
+        {"cgomaltrack", offsetof(struct cgomal_config, cgomal_track),
+         "0 stops treating the cgomal list as a root (diagnostic)"},
+        {"verify", offsetof(struct cgomal_config, verify),
+         "run the heap verifier around each collection"},
 };
 
 static const struct debug_option *debug_option_find(const char *name, size_t len)
@@ -134,21 +134,21 @@ static void env_debug_item(struct cgomal_config *out, const char *item, size_t l
 	opt = debug_option_find(item, name_len);
 	if (opt == NULL) {
 		cgomal_warn("unknown CGOMAL_DEBUG option '%.*s' (known: gctrace, cgomaltrack, "
-			    "verify); ignored",
-			    (int)name_len, item);
+		            "verify); ignored",
+		            (int)name_len, item);
 		return;
 	}
 	if (eq == NULL || value_len == 0 || value_len >= sizeof(value)) {
 		cgomal_warn("CGOMAL_DEBUG option '%.*s' needs a value, as in %s=1; ignored",
-			    (int)len, item, opt->name);
+		            (int)len, item, opt->name);
 		return;
 	}
 	memcpy(value, eq + 1, value_len);
 	value[value_len] = '\0';
 	if (!parse_uint(value, 1, &v)) {
 		cgomal_warn("invalid value '%s' for CGOMAL_DEBUG option %s (expected 0 or 1); "
-			    "ignored",
-			    value, opt->name);
+		            "ignored",
+		            value, opt->name);
 		return;
 	}
 	*(int *)((char *)out + opt->offset) = (int)v;

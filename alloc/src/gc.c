@@ -172,7 +172,7 @@ static void mark_drain(void)
 /* Call fn on every object whose start bit is set (and, when marked_only,
  * whose mark bit is set too), in address order. */
 static void heap_each_object(bool marked_only, void (*fn)(struct obj_header *h, void *ctx),
-			     void *ctx)
+                             void *ctx)
 {
 	uintptr_t top = atomic_load_explicit(&heap.top, memory_order_relaxed);
 	size_t words = (((top - heap.base) >> GRANULE_SHIFT) + 63) >> 6;
@@ -271,10 +271,10 @@ static void sweep_object(struct obj_header *h, void *ctx)
 	/* Always on: a wild size would free memory that is not this object. */
 	if (unlikely(size > heap.end - heap.base || (flags & ~(unsigned)OBJ_FLAG_MASK) != 0))
 		cgomal_fatal("heap corruption: object %p has size %llu and flags %#x", (void *)h,
-			     (unsigned long long)size, flags);
+		             (unsigned long long)size, flags);
 	if ((flags & OBJ_CGO) || cgomal_tp_enabled(alloc))
 		cgomal_tp(object_free, t->cycle, (uintptr_t)obj_user(h), size, h->id,
-			  (flags & OBJ_PINNED) != 0);
+		          (flags & OBJ_PINNED) != 0);
 	if (flags & OBJ_PINNED)
 		t->pinned++;
 	t->objects++;
@@ -327,13 +327,14 @@ void gc_stats_fill(struct cgomal_stats *out)
 	out->cgocallbacks = gc.retired_cgocallbacks;
 	out->cgo_allocations = gc.retired_cgo_allocations;
 	for (struct m *m = world.ms; m != NULL; m = m->next) {
-		out->total_alloc_bytes += atomic_load_explicit(&m->alloc_bytes, memory_order_relaxed);
+		out->total_alloc_bytes +=
+		        atomic_load_explicit(&m->alloc_bytes, memory_order_relaxed);
 		out->total_alloc_objects +=
-			atomic_load_explicit(&m->alloc_objects, memory_order_relaxed);
+		        atomic_load_explicit(&m->alloc_objects, memory_order_relaxed);
 		out->cgocalls += atomic_load_explicit(&m->cgocalls, memory_order_relaxed);
 		out->cgocallbacks += atomic_load_explicit(&m->cgocallbacks, memory_order_relaxed);
 		out->cgo_allocations +=
-			atomic_load_explicit(&m->cgo_allocations, memory_order_relaxed);
+		        atomic_load_explicit(&m->cgo_allocations, memory_order_relaxed);
 		out->pinned_objects += m->npins;
 		out->pinned_bytes += m->pinned_bytes;
 		out->threads++;
@@ -382,12 +383,12 @@ static void verify_object(struct obj_header *h, void *ctx)
 	if (heap_find_object(user) != h || heap_find_object(user + usable - 1) != h ||
 	    heap_find_object((uintptr_t)h) != h)
 		cgomal_fatal("verify: lookup does not resolve object %p (size %llu) to itself",
-			     (void *)h, (unsigned long long)obj_size(h));
+		             (void *)h, (unsigned long long)obj_size(h));
 	if (is_marked(h))
 		cgomal_fatal("verify: object %p is marked outside the mark phase", (void *)h);
 	if ((obj_flags(h) & OBJ_PINNED) && !(obj_flags(h) & OBJ_CGO))
 		cgomal_fatal("verify: pinned object %p was not allocated by foreign code",
-			     (void *)h);
+		             (void *)h);
 	t->objects++;
 	t->bytes += obj_size(h);
 }
@@ -401,17 +402,17 @@ static void heap_verify(const char *when)
 	gc_stats_fill(&s);
 	if (t.objects != s.live_objects || t.bytes != s.live_bytes)
 		cgomal_fatal("verify %s: the heap has %llu objects (%llu bytes), the counters "
-			     "say %llu (%llu bytes)",
-			     when, (unsigned long long)t.objects, (unsigned long long)t.bytes,
-			     (unsigned long long)s.live_objects, (unsigned long long)s.live_bytes);
+		             "say %llu (%llu bytes)",
+		             when, (unsigned long long)t.objects, (unsigned long long)t.bytes,
+		             (unsigned long long)s.live_objects, (unsigned long long)s.live_bytes);
 	for (struct m *m = world.ms; m != NULL; m = m->next) {
 		for (size_t i = 0; i < m->npins; i++) {
 			struct obj_header *h = m->pins[i].obj;
 
 			if (!heap_is_object_start((uintptr_t)h) || !(obj_flags(h) & OBJ_PINNED))
 				cgomal_fatal("verify %s: M %u pins %p, which is not a live "
-					     "pinned object",
-					     when, m->id, (void *)h);
+				             "pinned object",
+				             when, m->id, (void *)h);
 		}
 	}
 }
@@ -430,14 +431,14 @@ void gc_collect(struct m *self, int reason)
 	/* Several Ms may pass the goal at once; the first one collects. */
 	if (reason == CGOMAL_GC_AUTOMATIC &&
 	    atomic_load_explicit(&gc.heap_live, memory_order_relaxed) <
-		    atomic_load_explicit(&gc.goal, memory_order_relaxed)) {
+	            atomic_load_explicit(&gc.goal, memory_order_relaxed)) {
 		world_start(self);
 		return;
 	}
 	gc_stats_fill(&s);
 	cycle = gc.cycles + 1;
 	cgomal_tp(gc_start, cycle, reason, s.live_bytes,
-		  atomic_load_explicit(&gc.goal, memory_order_relaxed));
+	          atomic_load_explicit(&gc.goal, memory_order_relaxed));
 	if (gc.config.verify)
 		heap_verify("before marking");
 
@@ -469,15 +470,16 @@ void gc_collect(struct m *self, int reason)
 
 	if (gc.config.gctrace)
 		fprintf(stderr,
-			"cgomal: gc cycle=%llu reason=%s pause_ns=%llu marked_objects=%llu "
-			"freed_objects=%llu freed_bytes=%llu live_objects=%llu live_bytes=%llu "
-			"goal_bytes=%llu pinned_objects=%llu freed_while_pinned=%llu threads=%llu\n",
-			(unsigned long long)cycle, reason_names[reason], (unsigned long long)pause,
-			(unsigned long long)cycle_marked, (unsigned long long)swept.objects,
-			(unsigned long long)swept.bytes, (unsigned long long)s.live_objects,
-			(unsigned long long)s.live_bytes, (unsigned long long)goal,
-			(unsigned long long)s.pinned_objects,
-			(unsigned long long)s.freed_while_pinned, (unsigned long long)s.threads);
+		        "cgomal: gc cycle=%llu reason=%s pause_ns=%llu marked_objects=%llu "
+		        "freed_objects=%llu freed_bytes=%llu live_objects=%llu live_bytes=%llu "
+		        "goal_bytes=%llu pinned_objects=%llu freed_while_pinned=%llu "
+		        "threads=%llu\n",
+		        (unsigned long long)cycle, reason_names[reason], (unsigned long long)pause,
+		        (unsigned long long)cycle_marked, (unsigned long long)swept.objects,
+		        (unsigned long long)swept.bytes, (unsigned long long)s.live_objects,
+		        (unsigned long long)s.live_bytes, (unsigned long long)goal,
+		        (unsigned long long)s.pinned_objects,
+		        (unsigned long long)s.freed_while_pinned, (unsigned long long)s.threads);
 }
 
 /* Credit is added to the shared estimate in chunks of this many bytes, so
@@ -522,11 +524,11 @@ struct obj_header *gc_alloc_object(struct m *m, size_t size, unsigned flags)
 	}
 	m->next_id++;
 	atomic_store_explicit(&m->alloc_bytes,
-			      atomic_load_explicit(&m->alloc_bytes, memory_order_relaxed) + size,
-			      memory_order_relaxed);
+	                      atomic_load_explicit(&m->alloc_bytes, memory_order_relaxed) + size,
+	                      memory_order_relaxed);
 	atomic_store_explicit(&m->alloc_objects,
-			      atomic_load_explicit(&m->alloc_objects, memory_order_relaxed) + 1,
-			      memory_order_relaxed);
+	                      atomic_load_explicit(&m->alloc_objects, memory_order_relaxed) + 1,
+	                      memory_order_relaxed);
 	cgomal_tp(alloc, m->id, (uintptr_t)obj_user(h), (uint64_t)size, h->id);
 	return h;
 }

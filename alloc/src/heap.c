@@ -34,7 +34,7 @@ static inline size_t page_index(uintptr_t p)
 /* ---- Extent hooks ---- */
 
 static void *extent_alloc(extent_hooks_t *hooks, void *new_addr, size_t size, size_t alignment,
-			  bool *zero, bool *commit, unsigned arena_ind)
+                          bool *zero, bool *commit, unsigned arena_ind)
 {
 	uintptr_t old = atomic_load_explicit(&heap.top, memory_order_relaxed);
 	uintptr_t start;
@@ -53,12 +53,12 @@ static void *extent_alloc(extent_hooks_t *hooks, void *new_addr, size_t size, si
 		}
 		if (start < old || start > heap.end || size > heap.end - start)
 			return NULL;
-	} while (!atomic_compare_exchange_weak_explicit(&heap.top, &old, start + size,
-							memory_order_relaxed, memory_order_relaxed));
+	} while (!atomic_compare_exchange_weak_explicit(
+	        &heap.top, &old, start + size, memory_order_relaxed, memory_order_relaxed));
 
 	for (size_t pg = page_index(start); pg < page_index(start + size); pg++)
 		atomic_store_explicit(&heap.page_arena[pg], (uint16_t)arena_ind,
-				      memory_order_relaxed);
+		                      memory_order_relaxed);
 	/* Never-touched anonymous memory reads as zeros. */
 	*zero = true;
 	*commit = true;
@@ -67,7 +67,7 @@ static void *extent_alloc(extent_hooks_t *hooks, void *new_addr, size_t size, si
 
 /* Return physical pages to the system; the addresses stay readable. */
 static bool extent_purge_forced(extent_hooks_t *hooks, void *addr, size_t size, size_t offset,
-				size_t length, unsigned arena_ind)
+                                size_t length, unsigned arena_ind)
 {
 	(void)hooks;
 	(void)size;
@@ -76,7 +76,7 @@ static bool extent_purge_forced(extent_hooks_t *hooks, void *addr, size_t size, 
 }
 
 static bool extent_purge_lazy(extent_hooks_t *hooks, void *addr, size_t size, size_t offset,
-			      size_t length, unsigned arena_ind)
+                              size_t length, unsigned arena_ind)
 {
 	(void)hooks;
 	(void)size;
@@ -85,7 +85,7 @@ static bool extent_purge_lazy(extent_hooks_t *hooks, void *addr, size_t size, si
 }
 
 static void extent_destroy(extent_hooks_t *hooks, void *addr, size_t size, bool committed,
-			   unsigned arena_ind)
+                           unsigned arena_ind)
 {
 	(void)committed;
 	extent_purge_forced(hooks, addr, size, 0, size, arena_ind);
@@ -93,7 +93,7 @@ static void extent_destroy(extent_hooks_t *hooks, void *addr, size_t size, bool 
 
 /* Every extent lies in the one region, so any split is possible. */
 static bool extent_split(extent_hooks_t *hooks, void *addr, size_t size, size_t size_a,
-			 size_t size_b, bool committed, unsigned arena_ind)
+                         size_t size_b, bool committed, unsigned arena_ind)
 {
 	(void)hooks, (void)addr, (void)size, (void)size_a, (void)size_b, (void)committed;
 	(void)arena_ind;
@@ -108,7 +108,7 @@ static bool extent_split(extent_hooks_t *hooks, void *addr, size_t size, size_t 
  * cost about 550 ns instead of 50 (bench/runtime, 2 cores).
  */
 static bool extent_merge(extent_hooks_t *hooks, void *addr_a, size_t size_a, void *addr_b,
-			 size_t size_b, bool committed, unsigned arena_ind)
+                         size_t size_b, bool committed, unsigned arena_ind)
 {
 	(void)hooks, (void)addr_a, (void)size_a, (void)addr_b, (void)size_b, (void)committed;
 	(void)arena_ind;
@@ -116,15 +116,15 @@ static bool extent_merge(extent_hooks_t *hooks, void *addr_a, size_t size_a, voi
 }
 
 static extent_hooks_t heap_extent_hooks = {
-	.alloc = extent_alloc,
-	.dalloc = NULL, /* opt out: jemalloc retains the extent for reuse */
-	.destroy = extent_destroy,
-	.commit = NULL,
-	.decommit = NULL,
-	.purge_lazy = extent_purge_lazy,
-	.purge_forced = extent_purge_forced,
-	.split = extent_split,
-	.merge = extent_merge,
+        .alloc = extent_alloc,
+        .dalloc = NULL, /* opt out: jemalloc retains the extent for reuse */
+        .destroy = extent_destroy,
+        .commit = NULL,
+        .decommit = NULL,
+        .purge_lazy = extent_purge_lazy,
+        .purge_forced = extent_purge_forced,
+        .split = extent_split,
+        .merge = extent_merge,
 };
 
 /* ---- The region and its side tables ---- */
@@ -132,7 +132,7 @@ static extent_hooks_t heap_extent_hooks = {
 static void *map_zeroed(size_t bytes)
 {
 	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	return p == MAP_FAILED ? NULL : p;
 }
 
@@ -172,7 +172,7 @@ int heap_reserve(size_t bytes)
 void heap_release(void)
 {
 	void *tables[4] = {(void *)heap.start_bits, heap.mark_bits, (void *)heap.page_arena,
-			   (void *)heap.large_start};
+	                   (void *)heap.large_start};
 
 	if (heap.base != 0)
 		munmap((void *)heap.base, heap.end - heap.base);
@@ -205,7 +205,7 @@ void heap_arena_destroy(unsigned arena_ind)
 	snprintf(name, sizeof(name), "arena.%u.destroy", arena_ind);
 	if (mallctl(name, NULL, NULL, NULL, 0) != 0)
 		cgomal_warn("jemalloc failed to destroy arena %u; its memory stays reserved",
-			    arena_ind);
+		            arena_ind);
 }
 
 /* ---- Start bits and the large-object table ---- */
@@ -219,7 +219,7 @@ static inline void start_bit_set(uintptr_t obj)
 	 * page belongs to one arena, which one M at a time allocates from.
 	 * Release publishes the header to readers on other threads. */
 	atomic_store_explicit(w, atomic_load_explicit(w, memory_order_relaxed) | (1ull << (g & 63)),
-			      memory_order_release);
+	                      memory_order_release);
 }
 
 static inline void start_bit_clear(uintptr_t obj)
@@ -227,8 +227,9 @@ static inline void start_bit_clear(uintptr_t obj)
 	size_t g = granule_index(obj);
 	_Atomic uint64_t *w = &heap.start_bits[g >> 6];
 
-	atomic_store_explicit(w, atomic_load_explicit(w, memory_order_relaxed) & ~(1ull << (g & 63)),
-			      memory_order_relaxed);
+	atomic_store_explicit(w,
+	                      atomic_load_explicit(w, memory_order_relaxed) & ~(1ull << (g & 63)),
+	                      memory_order_relaxed);
 }
 
 bool heap_is_object_start(uintptr_t obj)
@@ -272,13 +273,14 @@ struct obj_header *heap_object_alloc(struct m *m, uint64_t size, unsigned flags,
 		h = (struct obj_header *)link;
 		memset(obj_user(h), 0, total - HEADER_SIZE);
 	} else {
-		h = mallocx(total, MALLOCX_ARENA(m->arena) | MALLOCX_TCACHE(m->tcache) | MALLOCX_ZERO);
+		h = mallocx(total,
+		            MALLOCX_ARENA(m->arena) | MALLOCX_TCACHE(m->tcache) | MALLOCX_ZERO);
 		if (h == NULL)
 			return NULL;
 		/* Always on: an object outside the region would never be found. */
 		if (unlikely(!heap_contains((uintptr_t)h)))
-			cgomal_fatal("jemalloc returned %p, outside the heap [%#lx, %#lx)", (void *)h,
-				     (unsigned long)heap.base, (unsigned long)heap.end);
+			cgomal_fatal("jemalloc returned %p, outside the heap [%#lx, %#lx)",
+			             (void *)h, (unsigned long)heap.base, (unsigned long)heap.end);
 	}
 	cgomal_assert(((uintptr_t)h & (GRANULE - 1)) == 0);
 
@@ -294,7 +296,8 @@ void heap_object_free(struct obj_header *h)
 {
 	uintptr_t obj = (uintptr_t)h;
 	uintptr_t total = HEADER_SIZE + obj_usable(obj_size(h));
-	uint16_t arena = atomic_load_explicit(&heap.page_arena[page_index(obj)], memory_order_relaxed);
+	uint16_t arena =
+	        atomic_load_explicit(&heap.page_arena[page_index(obj)], memory_order_relaxed);
 	struct m *owner = atomic_load_explicit(&heap.arena_owner[arena], memory_order_relaxed);
 
 	start_bit_clear(obj);
@@ -303,7 +306,8 @@ void heap_object_free(struct obj_header *h)
 	/* The owner is stopped, so its lists and its tcache may be used here;
 	 * either way the object stays with the only M that allocates from its
 	 * arena. */
-	if (owner != NULL && total <= CACHE_MAX_TOTAL && owner->cache_bytes + total <= CACHE_MAX_BYTES) {
+	if (owner != NULL && total <= CACHE_MAX_TOTAL &&
+	    owner->cache_bytes + total <= CACHE_MAX_BYTES) {
 		struct cache_link *link = (struct cache_link *)h;
 
 		link->next = owner->cache[cache_class(total)];
@@ -352,8 +356,8 @@ struct obj_header *heap_find_object(uintptr_t p)
 	       (~0ull >> (63 - (g & 63)));
 	for (;;) {
 		if (bits != 0) {
-			uintptr_t obj = heap.base +
-					(((w << 6) + 63 - (size_t)__builtin_clzll(bits)) << GRANULE_SHIFT);
+			uintptr_t obj = heap.base + (((w << 6) + 63 - (size_t)__builtin_clzll(bits))
+			                             << GRANULE_SHIFT);
 
 			/* Every object covers its header and one granule, so the
 			 * common pointer to an object's start needs no header read,

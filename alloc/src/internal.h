@@ -82,7 +82,7 @@ int config_resolve(const struct cgomal_config *config, struct cgomal_config *out
  * for every page after their first. */
 #define LOOKUP_WORDS 16
 #define LARGE_MIN    ((uintptr_t)(LOOKUP_WORDS - 1) * 64 * GRANULE)
-#define ARENA_MAX     4096 /* jemalloc's limit on arena indices */
+#define ARENA_MAX    4096 /* jemalloc's limit on arena indices */
 
 enum obj_flag {
 	OBJ_NOSCAN = 1u << 0, /* never scanned for pointers */
@@ -100,12 +100,12 @@ struct obj_header {
 struct heap {
 	uintptr_t base; /* reserved region [base, end) */
 	uintptr_t end;
-	_Atomic uintptr_t top;           /* [base, top) was handed to jemalloc */
-	_Atomic uint64_t *start_bits;    /* written by the page's owner M, or the sweep */
-	uint64_t *mark_bits;             /* collector only, world stopped */
-	_Atomic uint16_t *page_arena;    /* written once, by the extent hook */
-	_Atomic uint64_t *large_start;   /* 1 + granule index of a large object's start */
-	size_t tables_bytes[4];          /* mapped sizes, for munmap */
+	_Atomic uintptr_t top;         /* [base, top) was handed to jemalloc */
+	_Atomic uint64_t *start_bits;  /* written by the page's owner M, or the sweep */
+	uint64_t *mark_bits;           /* collector only, world stopped */
+	_Atomic uint16_t *page_arena;  /* written once, by the extent hook */
+	_Atomic uint64_t *large_start; /* 1 + granule index of a large object's start */
+	size_t tables_bytes[4];        /* mapped sizes, for munmap */
 	/* The M that allocates from each arena, or NULL for a pooled arena.
 	 * Written under world.lock, read by the sweep. */
 	struct m *_Atomic arena_owner[ARENA_MAX];
@@ -205,8 +205,8 @@ struct m {
 	_Atomic int state; /* enum m_state; written by the owner, read by the collector */
 
 	/* Owner only. */
-	uint32_t ncgo;         /* foreign calls in progress */
-	uint64_t next_id;      /* object ids from a block of the global counter */
+	uint32_t ncgo;    /* foreign calls in progress */
+	uint64_t next_id; /* object ids from a block of the global counter */
 	uint64_t id_limit;
 	uint64_t alloc_credit; /* bytes allocated, not yet added to gc.heap_live */
 
@@ -214,7 +214,7 @@ struct m {
 	 * M is stopped. */
 	uintptr_t stack_hi; /* the stack's base: its highest address */
 	uintptr_t stack_lo;
-	uintptr_t park_sp;  /* sp when parked, or when it started a collection */
+	uintptr_t park_sp; /* sp when parked, or when it started a collection */
 	uintptr_t park_regs[SAVED_REGS];
 	struct boundary *bounds;
 	uint32_t nbounds;
@@ -256,8 +256,8 @@ static inline struct m *m_require(const char *call)
 	struct m *m = m_current;
 	if (unlikely(m == NULL))
 		cgomal_fatal("%s: the calling thread is not attached "
-			     "(call cgomal_init or cgomal_thread_attach first)",
-			     call);
+		             "(call cgomal_init or cgomal_thread_attach first)",
+		             call);
 	return m;
 }
 
@@ -267,10 +267,10 @@ void m_release_pins(struct m *m);
 /* ---- Stopping the world (world.c) ---- */
 
 struct world {
-	pthread_mutex_t lock;     /* rank 1 */
-	pthread_cond_t resumed;   /* signalled when stop ends; with lock */
-	_Atomic int stop;         /* a collection wants every M stopped */
-	struct m *ms;             /* attached Ms; lock, and stable while stop */
+	pthread_mutex_t lock;   /* rank 1 */
+	pthread_cond_t resumed; /* signalled when stop ends; with lock */
+	_Atomic int stop;       /* a collection wants every M stopped */
+	struct m *ms;           /* attached Ms; lock, and stable while stop */
 	uint32_t nms;
 	uint32_t next_m_id;
 };
@@ -307,24 +307,24 @@ static inline __attribute__((always_inline)) void regs_save(uintptr_t regs[SAVED
 {
 #if defined(__x86_64__)
 	__asm__ volatile("movq %%rbx, 0(%0)\n\t"
-			 "movq %%rbp, 8(%0)\n\t"
-			 "movq %%r12, 16(%0)\n\t"
-			 "movq %%r13, 24(%0)\n\t"
-			 "movq %%r14, 32(%0)\n\t"
-			 "movq %%r15, 40(%0)\n\t"
-			 :
-			 : "r"(regs)
-			 : "memory");
+	                 "movq %%rbp, 8(%0)\n\t"
+	                 "movq %%r12, 16(%0)\n\t"
+	                 "movq %%r13, 24(%0)\n\t"
+	                 "movq %%r14, 32(%0)\n\t"
+	                 "movq %%r15, 40(%0)\n\t"
+	                 :
+	                 : "r"(regs)
+	                 : "memory");
 #elif defined(__aarch64__)
 	__asm__ volatile("stp x19, x20, [%0, #0]\n\t"
-			 "stp x21, x22, [%0, #16]\n\t"
-			 "stp x23, x24, [%0, #32]\n\t"
-			 "stp x25, x26, [%0, #48]\n\t"
-			 "stp x27, x28, [%0, #64]\n\t"
-			 "str x29, [%0, #80]\n\t"
-			 :
-			 : "r"(regs)
-			 : "memory");
+	                 "stp x21, x22, [%0, #16]\n\t"
+	                 "stp x23, x24, [%0, #32]\n\t"
+	                 "stp x25, x26, [%0, #48]\n\t"
+	                 "stp x27, x28, [%0, #64]\n\t"
+	                 "str x29, [%0, #80]\n\t"
+	                 :
+	                 : "r"(regs)
+	                 : "memory");
 #else
 #error "cgomal saves callee-saved registers for x86_64 and aarch64 only"
 #endif

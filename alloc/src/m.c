@@ -175,7 +175,7 @@ static void m_unlink_locked(struct m *m)
 	gc.retired_cgocalls += atomic_load_explicit(&m->cgocalls, memory_order_relaxed);
 	gc.retired_cgocallbacks += atomic_load_explicit(&m->cgocallbacks, memory_order_relaxed);
 	gc.retired_cgo_allocations +=
-		atomic_load_explicit(&m->cgo_allocations, memory_order_relaxed);
+	        atomic_load_explicit(&m->cgo_allocations, memory_order_relaxed);
 	arena_give_back(m->arena);
 }
 
@@ -235,8 +235,8 @@ static void fork_prepare(void)
 
 	pthread_mutex_lock(&world.lock);
 	while (atomic_load_explicit(&world.stop, memory_order_relaxed)) {
-		if (self != NULL && atomic_load_explicit(&self->state, memory_order_relaxed) ==
-					    M_MANAGED)
+		if (self != NULL &&
+		    atomic_load_explicit(&self->state, memory_order_relaxed) == M_MANAGED)
 			world_park_locked(self);
 		else
 			pthread_cond_wait(&world.resumed, &world.lock);

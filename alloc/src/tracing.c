@@ -58,7 +58,7 @@ static bool tracing_path_beside_runtime(char *buf, size_t size)
 	if (slash == NULL)
 		return false;
 	len = snprintf(buf, size, "%.*s/%s", (int)(slash - info.dli_fname), info.dli_fname,
-		       CGOMAL_TP_LIBRARY);
+	               CGOMAL_TP_LIBRARY);
 	return len > 0 && (size_t)len < size;
 }
 
@@ -67,8 +67,8 @@ static void tracing_load_named(const char *path)
 {
 	if (dlopen(path, TRACING_DLOPEN_FLAGS) == NULL)
 		cgomal_warn("cannot load the tracepoint provider CGOMAL_TRACE=%s: %s; "
-			    "tracing stays off (unset CGOMAL_TRACE to search for it)",
-			    path, dlerror());
+		            "tracing stays off (unset CGOMAL_TRACE to search for it)",
+		            path, dlerror());
 }
 
 /*
@@ -85,8 +85,8 @@ static bool tracing_load_installed(void)
 		if (dlopen(path, TRACING_DLOPEN_FLAGS) != NULL)
 			return true;
 		cgomal_warn("cannot load the tracepoint provider %s: %s; tracing stays off "
-			    "(set CGOMAL_TRACE=0 to skip it)",
-			    path, dlerror());
+		            "(set CGOMAL_TRACE=0 to skip it)",
+		            path, dlerror());
 		return false;
 	}
 	return dlopen(CGOMAL_TP_LIBRARY, TRACING_DLOPEN_FLAGS) != NULL;
@@ -103,14 +103,14 @@ void cgomal_tracing_init(void)
 	} else if (strcmp(setting, "1") == 0) {
 		if (!tracing_load_installed())
 			cgomal_warn("CGOMAL_TRACE=1 but the tracepoint provider %s is not "
-				    "installed beside libcgomal nor on the library search path",
-				    CGOMAL_TP_LIBRARY);
+			            "installed beside libcgomal nor on the library search path",
+			            CGOMAL_TP_LIBRARY);
 	} else if (strchr(setting, '/') != NULL) {
 		tracing_load_named(setting);
 	} else {
 		cgomal_warn("invalid CGOMAL_TRACE=%s: expected 0, 1 or the path of %s; "
-			    "loading the provider as if it were unset",
-			    setting, CGOMAL_TP_LIBRARY);
+		            "loading the provider as if it were unset",
+		            setting, CGOMAL_TP_LIBRARY);
 		tracing_load_installed();
 	}
 }
@@ -123,8 +123,8 @@ void cgomal_tracing_init(void)
 
 	if (setting != NULL && setting[0] != '\0' && strcmp(setting, "0") != 0)
 		cgomal_warn("CGOMAL_TRACE=%s is ignored: this libcgomal was built with "
-			    "CGOMAL_TRACING=OFF",
-			    setting);
+		            "CGOMAL_TRACING=OFF",
+		            setting);
 }
 
 #endif /* CGOMAL_TRACING */

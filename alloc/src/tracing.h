@@ -69,7 +69,7 @@ void cgomal_tracing_init(void);
 
 #else /* !CGOMAL_TRACING */
 
-#define cgomal_tp_enabled(event) 0
+#define cgomal_tp_enabled(event)   0
 
 /* Keeps the arguments used, so tracing-only variables draw no warnings. */
 static inline void cgomal_tp_discard(int unused, ...)
@@ -97,19 +97,19 @@ static inline void cgomal_tp_discard(int unused, ...)
 	CGOMAL_TP_EMIT(cgocallback_exit, (uint32_t)(m), (uint32_t)(depth))
 #define CGOMAL_TP_cgo_allocate(m, depth, addr, size, id)                                           \
 	CGOMAL_TP_EMIT(cgo_allocate, (uint32_t)(m), (uint32_t)(depth), (uintptr_t)(addr),          \
-		       (uint64_t)(size), (uint64_t)(id))
+	               (uint64_t)(size), (uint64_t)(id))
 #define CGOMAL_TP_cgomal_release(m, objects, bytes)                                                \
 	CGOMAL_TP_EMIT(cgomal_release, (uint32_t)(m), (uint64_t)(objects), (uint64_t)(bytes))
 #define CGOMAL_TP_gc_start(cycle, reason, live_bytes, goal_bytes)                                  \
 	CGOMAL_TP_EMIT(gc_start, (uint64_t)(cycle), (int)(enum cgomal_gc_reason)(reason),          \
-		       (uint64_t)(live_bytes), (uint64_t)(goal_bytes))
+	               (uint64_t)(live_bytes), (uint64_t)(goal_bytes))
 #define CGOMAL_TP_gc_end(cycle, marked_objects, freed_objects, freed_bytes, live_bytes, pause_ns)  \
 	CGOMAL_TP_EMIT(gc_end, (uint64_t)(cycle), (uint64_t)(marked_objects),                      \
-		       (uint64_t)(freed_objects), (uint64_t)(freed_bytes), (uint64_t)(live_bytes), \
-		       (uint64_t)(pause_ns))
+	               (uint64_t)(freed_objects), (uint64_t)(freed_bytes), (uint64_t)(live_bytes), \
+	               (uint64_t)(pause_ns))
 #define CGOMAL_TP_object_free(cycle, addr, size, id, pinned)                                       \
 	CGOMAL_TP_EMIT(object_free, (uint64_t)(cycle), (uintptr_t)(addr), (uint64_t)(size),        \
-		       (uint64_t)(id), (uint8_t)((pinned) != 0))
+	               (uint64_t)(id), (uint8_t)((pinned) != 0))
 #define CGOMAL_TP_alloc(m, addr, size, id)                                                         \
 	CGOMAL_TP_EMIT(alloc, (uint32_t)(m), (uintptr_t)(addr), (uint64_t)(size), (uint64_t)(id))
 

@@ -28,8 +28,8 @@
 #include "internal.h"
 
 struct world world = {
-	.lock = PTHREAD_MUTEX_INITIALIZER,
-	.resumed = PTHREAD_COND_INITIALIZER,
+        .lock = PTHREAD_MUTEX_INITIALIZER,
+        .resumed = PTHREAD_COND_INITIALIZER,
 };
 
 /* Whether membarrier(2) orders the handshake; set once at init. */
@@ -38,13 +38,14 @@ static bool world_asymmetric;
 void world_init_barrier(void)
 {
 	world_asymmetric =
-		syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+	        syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
 }
 
 /* A full memory barrier on every running thread of the process. */
 static void world_barrier_all(void)
 {
-	if (world_asymmetric && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+	if (world_asymmetric &&
+	    syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
 		cgomal_fatal("membarrier failed after it was registered");
 }
 
@@ -95,8 +96,8 @@ static void wait_stopped(struct m *m)
 	/* Spin briefly: most Ms park within microseconds. Then sleep 20 us at
 	 * a time, so that a long wait does not take a core from the Ms that
 	 * are still running towards their safepoint. */
-	for (unsigned spins = 0;
-	     atomic_load_explicit(&m->state, memory_order_seq_cst) == M_MANAGED; spins++) {
+	for (unsigned spins = 0; atomic_load_explicit(&m->state, memory_order_seq_cst) == M_MANAGED;
+	     spins++) {
 		if (spins < 64) {
 			sched_yield();
 		} else {
@@ -111,7 +112,7 @@ void world_stop(struct m *self)
 	/* self may be NULL (a thread that is not attached reads the stats) or
 	 * inside foreign code. Then there is nothing of it to park or scan. */
 	bool managed = self != NULL &&
-		       atomic_load_explicit(&self->state, memory_order_relaxed) == M_MANAGED;
+	               atomic_load_explicit(&self->state, memory_order_relaxed) == M_MANAGED;
 
 	pthread_mutex_lock(&world.lock);
 	/* Another collector is running: let it finish first. */

@@ -211,7 +211,8 @@ int main(int argc, char **argv)
 	bt_graph_run_status status;
 
 	if (argc < 2) {
-		fputs("usage: count-reader CTF_DIR... (each a directory that contains 'metadata')\n",
+		fputs("usage: count-reader CTF_DIR... (each a directory that contains "
+		      "'metadata')\n",
 		      stderr);
 		return 2;
 	}

@@ -37,7 +37,8 @@ static long count_arg(const char *s)
 	long n = strtol(s, &end, 10);
 
 	if (*end != '\0' || n <= 0) {
-		fprintf(stderr, "boehm-bench: invalid count '%s' (expected a positive number)\n", s);
+		fprintf(stderr, "boehm-bench: invalid count '%s' (expected a positive number)\n",
+		        s);
 		exit(2);
 	}
 	return n;
@@ -52,7 +53,8 @@ int main(int argc, char **argv)
 	GC_INIT();
 	if (argc == 4 && strcmp(argv[1], "churn") == 0) {
 		snprintf(name, sizeof(name), "churn_%s", argv[2]);
-		value = bench_alloc_churn(&boehm_ops, (size_t)count_arg(argv[2]), count_arg(argv[3]));
+		value = bench_alloc_churn(&boehm_ops, (size_t)count_arg(argv[2]),
+		                          count_arg(argv[3]));
 		unit = "ns";
 	} else if (argc == 2 && strcmp(argv[1], "gcbench") == 0) {
 		snprintf(name, sizeof(name), "gcbench");
@@ -60,9 +62,10 @@ int main(int argc, char **argv)
 	} else if (argc == 4 && strcmp(argv[1], "full") == 0 && bench_shape_parse(argv[2]) >= 0) {
 		snprintf(name, sizeof(name), "full_%s_%s", argv[2], argv[3]);
 		value = bench_full_collection(&boehm_ops, bench_shape_parse(argv[2]),
-					      count_arg(argv[3]));
+		                              count_arg(argv[3]));
 	} else {
-		fputs("usage: boehm-bench churn SIZE COUNT | gcbench | full list|tree|random COUNT\n",
+		fputs("usage: boehm-bench churn SIZE COUNT | gcbench | full list|tree|random "
+		      "COUNT\n",
 		      stderr);
 		return 2;
 	}

@@ -129,7 +129,7 @@ static long count_arg(const char *s)
 
 	if (*end != '\0' || n <= 0) {
 		fprintf(stderr, "cgomal-bench: invalid count '%s' (expected a positive number)\n",
-			s);
+		        s);
 		exit(2);
 	}
 	return n;
@@ -152,8 +152,9 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "churn") == 0 && argc == 4) {
 		runtime_start(100);
 		snprintf(name, sizeof(name), "churn_%s", argv[2]);
-		report(name, "cgomal", bench_alloc_churn(&cgomal_ops, (size_t)count_arg(argv[2]),
-							 count_arg(argv[3])),
+		report(name, "cgomal",
+		       bench_alloc_churn(&cgomal_ops, (size_t)count_arg(argv[2]),
+		                         count_arg(argv[3])),
 		       "ns");
 	} else if (strcmp(argv[1], "gcbench") == 0 && argc == 2) {
 		runtime_start(100);
@@ -163,7 +164,7 @@ int main(int argc, char **argv)
 		snprintf(name, sizeof(name), "full_%s_%s", argv[2], argv[3]);
 		report(name, "cgomal",
 		       bench_full_collection(&cgomal_ops, bench_shape_parse(argv[2]),
-					     count_arg(argv[3])),
+		                             count_arg(argv[3])),
 		       "ms");
 	} else if (strcmp(argv[1], "alloc-path") == 0 && argc == 4) {
 		alloc_path((size_t)count_arg(argv[2]), count_arg(argv[3]));

@@ -97,7 +97,8 @@ static double time_cgo_allocate(long iterations)
 	long done = 0;
 
 	while (done < iterations) {
-		batch.count = iterations - done < ALLOCATE_BATCH ? iterations - done : ALLOCATE_BATCH;
+		batch.count =
+		        iterations - done < ALLOCATE_BATCH ? iterations - done : ALLOCATE_BATCH;
 		cgomal_cgocall(foreign_allocate, &batch);
 		done += batch.count;
 	}
@@ -111,7 +112,7 @@ static double time_bare_call_pair(long iterations)
 
 	for (long i = 0; i < iterations; i++) {
 		lttng_ust_tracepoint(cgomal_bench, call_entry, 1, (uint32_t)i & 7,
-				     (uintptr_t)foreign_empty);
+		                     (uintptr_t)foreign_empty);
 		lttng_ust_tracepoint(cgomal_bench, call_exit, 1, (uint32_t)i & 7);
 	}
 	return (double)(now_ns() - start) / (double)iterations;
@@ -123,7 +124,7 @@ static double time_bare_allocate(long iterations)
 
 	for (long i = 0; i < iterations; i++)
 		lttng_ust_tracepoint(cgomal_bench, allocate, 1, 1, (uintptr_t)&start + (uintptr_t)i,
-				     32, (uint64_t)i);
+		                     32, (uint64_t)i);
 	return (double)(now_ns() - start) / (double)iterations;
 }
 
@@ -133,10 +134,10 @@ struct metric {
 };
 
 static const struct metric metrics[] = {
-	{"cgocall", time_cgocall},
-	{"cgo_allocate", time_cgo_allocate},
-	{"bare_call_pair", time_bare_call_pair},
-	{"bare_allocate", time_bare_allocate},
+        {"cgocall", time_cgocall},
+        {"cgo_allocate", time_cgo_allocate},
+        {"bare_call_pair", time_bare_call_pair},
+        {"bare_allocate", time_bare_allocate},
 };
 
 int main(int argc, char **argv)
@@ -151,8 +152,9 @@ int main(int argc, char **argv)
 		errno = 0;
 		iterations = strtol(argv[1], &end, 10);
 		if (errno != 0 || *end != '\0' || iterations <= 0) {
-			fprintf(stderr, "tp-bench: invalid ITERATIONS '%s': expected a positive integer\n",
-				argv[1]);
+			fprintf(stderr,
+			        "tp-bench: invalid ITERATIONS '%s': expected a positive integer\n",
+			        argv[1]);
 			return 2;
 		}
 	}

@@ -17,7 +17,7 @@ static int check_failures;
 #define CHECK(cond)                                                                                \
 	do {                                                                                       \
 		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);  \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
 			check_failures++;                                                          \
 		}                                                                                  \
 	} while (0)
@@ -28,7 +28,7 @@ static int check_failures;
 		unsigned long long e_ = (unsigned long long)(expected);                            \
 		if (a_ != e_) {                                                                    \
 			fprintf(stderr, "%s:%d: check failed: %s == %s (%llu != %llu)\n",          \
-				__FILE__, __LINE__, #actual, #expected, a_, e_);                   \
+			        __FILE__, __LINE__, #actual, #expected, a_, e_);                   \
 			check_failures++;                                                          \
 		}                                                                                  \
 	} while (0)

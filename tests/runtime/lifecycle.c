@@ -246,7 +246,7 @@ static void test_error_returns(void)
 
 /* Run fn in a child with one environment variable set; capture stderr. */
 static int child_run(const char *name, const char *value, int (*fn)(void), char *err,
-		     size_t err_size)
+                     size_t err_size)
 {
 	int fds[2], status;
 	ssize_t n, len = 0;
@@ -393,24 +393,23 @@ static void test_environment(void)
 	const char *p;
 	int count = 0;
 
-	CHECK_EQ_U64(child_run("CGOMAL_DEBUG", "gctrace=1", run_three_collections, err,
-			       sizeof(err)),
-		     0);
+	CHECK_EQ_U64(
+	        child_run("CGOMAL_DEBUG", "gctrace=1", run_three_collections, err, sizeof(err)), 0);
 	CHECK(strstr(err, "cgomal: gc cycle=1 reason=forced pause_ns=") != NULL);
 	CHECK(strstr(err, "cgomal: gc cycle=3 reason=forced") != NULL);
 	CHECK(strstr(err, " live_bytes=") != NULL);
 
 	CHECK_EQ_U64(child_run("CGOMAL_DEBUG", "bogus=1,gctrace=0", run_three_collections, err,
-			       sizeof(err)),
-		     0);
+	                       sizeof(err)),
+	             0);
 	for (p = err; (p = strstr(p, "unknown CGOMAL_DEBUG option 'bogus'")) != NULL; p++)
 		count++;
 	CHECK_EQ_U64(count, 1);
 	CHECK(strstr(err, "cgomal: gc cycle=") == NULL);
 
-	CHECK_EQ_U64(child_run("CGOMAL_DEBUG", "gctrace=yes", run_three_collections, err,
-			       sizeof(err)),
-		     0);
+	CHECK_EQ_U64(
+	        child_run("CGOMAL_DEBUG", "gctrace=yes", run_three_collections, err, sizeof(err)),
+	        0);
 	CHECK(strstr(err, "invalid value 'yes' for CGOMAL_DEBUG option gctrace") != NULL);
 
 	CHECK_EQ_U64(child_run("CGOMAL_GOGC", "off", run_garbage_64mib, err, sizeof(err)), 0);

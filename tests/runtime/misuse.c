@@ -116,22 +116,22 @@ struct death_case {
 };
 
 static const struct death_case cases[] = {
-	{"cgo_allocate outside a foreign call", misuse_cgo_allocate_outside,
-	 "cgomal: fatal: cgomal_cgo_allocate: called outside a foreign call"},
-	{"cgo_allocate inside a callback", misuse_cgo_allocate_in_callback,
-	 "cgomal: fatal: cgomal_cgo_allocate: called from managed code inside a callback"},
-	{"callback outside a foreign call", misuse_callback_outside,
-	 "cgomal: fatal: cgomal_cgocallback: called outside a foreign call"},
-	{"alloc on a thread not attached", misuse_alloc_not_attached,
-	 "cgomal: fatal: cgomal_alloc: the calling thread is not attached"},
-	{"gc on a thread not attached", misuse_gc_not_attached,
-	 "cgomal: fatal: cgomal_gc: the calling thread is not attached"},
-	{"alloc from foreign code", misuse_alloc_from_foreign,
-	 "cgomal: fatal: cgomal_alloc: called from foreign code"},
-	{"detach inside a foreign call", misuse_detach_in_foreign_call,
-	 "cgomal: fatal: cgomal_thread_detach: called inside a foreign call"},
-	{"shutdown with threads attached", misuse_shutdown_with_threads,
-	 "cgomal: fatal: cgomal_shutdown: 1 other threads are still attached"},
+        {"cgo_allocate outside a foreign call", misuse_cgo_allocate_outside,
+         "cgomal: fatal: cgomal_cgo_allocate: called outside a foreign call"},
+        {"cgo_allocate inside a callback", misuse_cgo_allocate_in_callback,
+         "cgomal: fatal: cgomal_cgo_allocate: called from managed code inside a callback"},
+        {"callback outside a foreign call", misuse_callback_outside,
+         "cgomal: fatal: cgomal_cgocallback: called outside a foreign call"},
+        {"alloc on a thread not attached", misuse_alloc_not_attached,
+         "cgomal: fatal: cgomal_alloc: the calling thread is not attached"},
+        {"gc on a thread not attached", misuse_gc_not_attached,
+         "cgomal: fatal: cgomal_gc: the calling thread is not attached"},
+        {"alloc from foreign code", misuse_alloc_from_foreign,
+         "cgomal: fatal: cgomal_alloc: called from foreign code"},
+        {"detach inside a foreign call", misuse_detach_in_foreign_call,
+         "cgomal: fatal: cgomal_thread_detach: called inside a foreign call"},
+        {"shutdown with threads attached", misuse_shutdown_with_threads,
+         "cgomal: fatal: cgomal_shutdown: 1 other threads are still attached"},
 };
 
 /* Run c in a child; check that it aborts with c->message on stderr. */
@@ -166,7 +166,7 @@ static void death_expect(const struct death_case *c)
 	}
 	if (strstr(out, c->message) == NULL) {
 		fprintf(stderr, "case '%s': expected '%s' on stderr, got '%s'\n", c->name,
-			c->message, out);
+		        c->message, out);
 		check_failures++;
 	}
 }

@@ -96,14 +96,12 @@ __attribute__((noinline)) static int kept_store_and_check(void)
 {
 	kept[0] = pointer_reveal(hidden[3]);
 	kept[1] = (char *)pointer_reveal(hidden[7]) + 10;
-	return cgomal_base(kept[0]) == kept[0] &&
-	       cgomal_base(kept[1]) == pointer_reveal(hidden[7]);
+	return cgomal_base(kept[0]) == kept[0] && cgomal_base(kept[1]) == pointer_reveal(hidden[7]);
 }
 
 __attribute__((noinline)) static int kept_still_resolve(void)
 {
-	return cgomal_base(kept[0]) == kept[0] &&
-	       cgomal_base(kept[1]) == pointer_reveal(hidden[7]);
+	return cgomal_base(kept[0]) == kept[0] && cgomal_base(kept[1]) == pointer_reveal(hidden[7]);
 }
 
 /* This function holds only masked pointers, so only kept[] can keep them. */

@@ -34,18 +34,18 @@ __attribute__((noinline)) static int survives_in_register(int clear)
 
 	stack_scrub();
 	__asm__ volatile("movq %[hidden], %%r12\n\t"
-			 "xorq %[mask], %%r12\n\t"
-			 "testl %[clear], %[clear]\n\t"
-			 "jz 1f\n\t"
-			 "xorq %%r12, %%r12\n\t"
-			 "1:\n\t"
-			 "call cgomal_gc@PLT\n\t"
-			 :
-			 : [hidden] "r"(hidden), [mask] "r"(mask), [clear] "r"(clear)
-			 : "r12", "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11",
-			   "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
-			   "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "memory",
-			   "cc");
+	                 "xorq %[mask], %%r12\n\t"
+	                 "testl %[clear], %[clear]\n\t"
+	                 "jz 1f\n\t"
+	                 "xorq %%r12, %%r12\n\t"
+	                 "1:\n\t"
+	                 "call cgomal_gc@PLT\n\t"
+	                 :
+	                 : [hidden] "r"(hidden), [mask] "r"(mask), [clear] "r"(clear)
+	                 : "r12", "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11",
+	                   "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
+	                   "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "memory",
+	                   "cc");
 	return is_live(hidden);
 }
 #endif
@@ -156,9 +156,9 @@ static void test_noscan(void)
 /* cgomal_base on the first and last byte of many sizes, large ones too. */
 static void test_base_lookup(void)
 {
-	static const size_t sizes[] = {0,     1,     15,    16,    17,        100,
-				       4000,  4096,  5000,  15000, 15 * 1024, 15 * 1024 + 1,
-				       16384, 20000, 65536, 1 << 20, 3 << 20};
+	static const size_t sizes[] = {0,     1,     15,    16,      17,        100,
+	                               4000,  4096,  5000,  15000,   15 * 1024, 15 * 1024 + 1,
+	                               16384, 20000, 65536, 1 << 20, 3 << 20};
 	int ok = 1;
 
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
@@ -228,7 +228,8 @@ static void test_wide_tree(void)
 		void **mid = root[i];
 
 		for (int j = 0; j < 64; j++) {
-			if (cgomal_base(mid[j]) != mid[j] || *(uint64_t *)mid[j] != (uint64_t)(i * 64 + j))
+			if (cgomal_base(mid[j]) != mid[j] ||
+			    *(uint64_t *)mid[j] != (uint64_t)(i * 64 + j))
 				intact = 0;
 		}
 	}

@@ -14,10 +14,10 @@
 
 #include "check.h"
 
-#define THREADS     4
-#define RING        256  /* records each thread keeps alive */
-#define FOREIGN_MAX 16   /* foreign allocations per foreign call */
-#define LIVE_LIMIT  ((uint64_t)64 << 20)
+#define THREADS      4
+#define RING         256 /* records each thread keeps alive */
+#define FOREIGN_MAX  16  /* foreign allocations per foreign call */
+#define LIVE_LIMIT   ((uint64_t)64 << 20)
 #define RECORD_MAGIC 0xc60a11c0ffee1234ull
 
 struct record {
@@ -80,7 +80,7 @@ static int record_ok(const struct record *r)
 static void fail(struct worker *w, const char *what, const struct record *r)
 {
 	fprintf(stderr, "worker %d: %s (record %p, seq %llu)\n", w->index, what, (void *)r,
-		r ? (unsigned long long)r->seq : 0ull);
+	        r ? (unsigned long long)r->seq : 0ull);
 	w->failed = 1;
 	atomic_store(&stop_all, 1);
 }
@@ -205,8 +205,8 @@ static void *worker_main(void *arg)
 
 			if (s.live_bytes > LIVE_LIMIT) {
 				fprintf(stderr, "worker %d: live_bytes %llu over the bound %llu\n",
-					w->index, (unsigned long long)s.live_bytes,
-					(unsigned long long)LIVE_LIMIT);
+				        w->index, (unsigned long long)s.live_bytes,
+				        (unsigned long long)LIVE_LIMIT);
 				w->failed = 1;
 				atomic_store(&stop_all, 1);
 			}

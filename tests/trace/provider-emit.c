@@ -32,7 +32,7 @@ int main(void)
 	lttng_ust_tracepoint(cgomal, object_free, 4, obj + 0x40, 32, 18, 1);
 	lttng_ust_tracepoint(cgomal, gc_end, 4, 9, 1, 32, 4016, 654321);
 	lttng_ust_tracepoint(cgomal, gc_start, 5, CGOMAL_TP_REASON_OUT_OF_MEMORY, 1UL << 40,
-			     UINT64_MAX);
+	                     UINT64_MAX);
 	lttng_ust_tracepoint(cgomal, gc_end, 5, 0, 0, 0, 1UL << 40, 1);
 	lttng_ust_tracepoint(cgomal, alloc, 1, UINTPTR_MAX, UINT64_MAX, 19);
 	lttng_ust_tracepoint(cgomal, thread_detach, 1, 4242);

@@ -177,8 +177,9 @@ static int run_out_of_memory(void)
 		count++;
 	}
 	if (count == 64 || errno != ENOMEM) {
-		fprintf(stderr, "runtime-scenario: expected ENOMEM within 64 allocations, got %zu (%s)\n",
-			count, strerror(errno));
+		fprintf(stderr,
+		        "runtime-scenario: expected ENOMEM within 64 allocations, got %zu (%s)\n",
+		        count, strerror(errno));
 		return 1;
 	}
 	printf("map tid main %d\n", (int)gettid());

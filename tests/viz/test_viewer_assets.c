@@ -10,12 +10,12 @@
 
 static int failures;
 
-#define CHECK(cond)                                                                    \
-	do {                                                                           \
-		if (!(cond)) {                                                         \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			failures++;                                                    \
-		}                                                                      \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
+			failures++;                                                                \
+		}                                                                                  \
 	} while (0)
 
 static const char report_open_tag[] = "<script type=\"application/json\" id=\"cgomal-report\">";
@@ -65,7 +65,8 @@ static char *escape_in_chunks(const char *input, size_t chunk)
 static void test_escaping(void)
 {
 	static const char input[] = "{\"a\":\"</script><!--<b>\",\"b\":\"<<\"}";
-	static const char expected[] = "{\"a\":\"\\u003c/script>\\u003c!--\\u003cb>\",\"b\":\"\\u003c\\u003c\"}";
+	static const char expected[] =
+	        "{\"a\":\"\\u003c/script>\\u003c!--\\u003cb>\",\"b\":\"\\u003c\\u003c\"}";
 
 	for (size_t chunk = 1; chunk <= sizeof(input); chunk++) {
 		char *got = escape_in_chunks(input, chunk);

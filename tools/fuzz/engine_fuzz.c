@@ -36,10 +36,13 @@ static int check_allocation(void *data, const struct lt_allocation *a)
 {
 	(void)data;
 	check(a->kind < LT_KIND_COUNT && a->state < LT_STATE_COUNT, "allocation kind or state");
-	check((a->state == LT_STATE_FREED) == (a->free != LT_NONE), "freed state matches free time");
+	check((a->state == LT_STATE_FREED) == (a->free != LT_NONE),
+	      "freed state matches free time");
 	check(a->kind == LT_KIND_CGO || a->release == LT_NONE, "only cgo allocations are released");
-	check(a->kind != LT_KIND_CGO || a->state != LT_STATE_LIVE_AT_END, "cgo is never live_at_end");
-	check(a->kind == LT_KIND_CGO || (a->state != LT_STATE_PINNED && a->state != LT_STATE_RELEASED),
+	check(a->kind != LT_KIND_CGO || a->state != LT_STATE_LIVE_AT_END,
+	      "cgo is never live_at_end");
+	check(a->kind == LT_KIND_CGO ||
+	              (a->state != LT_STATE_PINNED && a->state != LT_STATE_RELEASED),
 	      "only cgo allocations are pinned or released");
 	check(a->end != LT_NONE, "an ended allocation has an end");
 	return 0;
@@ -62,7 +65,7 @@ static int check_anomaly(void *data, const struct lt_anomaly *anomaly)
 }
 
 static int check_counter(void *data, uint32_t trace, int64_t pid, int64_t m,
-			 enum lt_counter_name name, lt_time time, uint64_t value)
+                         enum lt_counter_name name, lt_time time, uint64_t value)
 {
 	(void)data;
 	(void)trace;
@@ -93,7 +96,7 @@ static uint64_t pick_address(uint8_t bits)
 
 /* Decodes one 8-byte record; returns 1 for an event, 2 for a discard window. */
 static int decode_event(const uint8_t *b, lt_time *clock, struct lt_event *event,
-			struct lt_discarded *discarded)
+                        struct lt_discarded *discarded)
 {
 	unsigned type = b[0] % (LT_EVENT_TYPE_COUNT + 2);
 
@@ -111,8 +114,9 @@ static int decode_event(const uint8_t *b, lt_time *clock, struct lt_event *event
 	}
 	memset(event, 0, sizeof(*event));
 	/* An id past the known events, which the engine must ignore. */
-	event->type = type == LT_EVENT_TYPE_COUNT + 1 ? (enum lt_event_type)(LT_EVENT_TYPE_COUNT + b[7])
-						      : (enum lt_event_type)type;
+	event->type = type == LT_EVENT_TYPE_COUNT + 1
+	                      ? (enum lt_event_type)(LT_EVENT_TYPE_COUNT + b[7])
+	                      : (enum lt_event_type)type;
 	event->time = *clock;
 	event->trace = (b[2] >> 6) & 1;
 	event->pid = b[2] & 3;
@@ -140,11 +144,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct lt_sink sink = {
-		.allocation = check_allocation,
-		.call = check_call,
-		.anomaly = check_anomaly,
-		.counter = check_counter,
-		.process = check_process,
+	        .allocation = check_allocation,
+	        .call = check_call,
+	        .anomaly = check_anomaly,
+	        .counter = check_counter,
+	        .process = check_process,
 	};
 	struct lt_engine *engine = lt_engine_create(&sink);
 	struct lt_summary summary;
@@ -166,7 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(summary.lifetime_ns.count == 0 || summary.lifetime_ns.min <= summary.lifetime_ns.p50,
 	      "lifetime percentiles ordered");
 	check(summary.lifetime_ns.p50 <= summary.lifetime_ns.p99 &&
-		      summary.lifetime_ns.p99 <= summary.lifetime_ns.max,
+	              summary.lifetime_ns.p99 <= summary.lifetime_ns.max,
 	      "lifetime percentiles ordered");
 	lt_engine_destroy(engine);
 	return 0;

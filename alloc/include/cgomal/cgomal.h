@@ -69,12 +69,12 @@ struct cgomal_config {
 /* A consistent snapshot of the runtime's counters, taken with the world
  * stopped. Counters are cumulative since cgomal_init() unless noted. */
 struct cgomal_stats {
-	uint64_t gc_cycles;          /* completed collections */
-	uint64_t live_bytes;         /* bytes of objects allocated, not yet freed */
-	uint64_t live_objects;       /* objects allocated, not yet freed */
-	uint64_t total_alloc_bytes;  /* bytes ever allocated */
+	uint64_t gc_cycles;         /* completed collections */
+	uint64_t live_bytes;        /* bytes of objects allocated, not yet freed */
+	uint64_t live_objects;      /* objects allocated, not yet freed */
+	uint64_t total_alloc_bytes; /* bytes ever allocated */
 	uint64_t total_alloc_objects;
-	uint64_t freed_objects;      /* objects freed by sweeps */
+	uint64_t freed_objects; /* objects freed by sweeps */
 	uint64_t freed_bytes;
 	uint64_t cgocalls;           /* cgomal_cgocall() calls, nested included */
 	uint64_t cgocallbacks;       /* cgomal_cgocallback() calls */
