@@ -21,7 +21,8 @@
 
 #include <cgomal/cgomal.h>
 
-static void *volatile last_result;
+/* Per thread: threads run allocate() at the same time. */
+static _Thread_local void *volatile last_result;
 
 static void foreign_allocate(void *arg)
 {

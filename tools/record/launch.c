@@ -356,7 +356,7 @@ static void *follower_run(void *data)
 	struct rec_follower *follower = data;
 	struct timespec period = {0, FOLLOW_PERIOD_NS};
 
-	while (!follower->stop) {
+	while (!atomic_load(&follower->stop)) {
 		/* follower_add may grow the list: new entries are scanned in this pass too. */
 		for (size_t i = 0; i < follower->count; i++)
 			follower_scan(follower, follower->pids[i]);
@@ -396,7 +396,7 @@ int rec_follower_start(struct rec_follower *follower, struct rec_session *sessio
 void rec_follower_stop(struct rec_follower *follower)
 {
 	if (follower->running) {
-		follower->stop = 1;
+		atomic_store(&follower->stop, 1);
 		pthread_join(follower->thread, NULL);
 		follower->running = false;
 	}

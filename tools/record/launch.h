@@ -9,6 +9,7 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
@@ -65,7 +66,7 @@ struct rec_follower {
 	pid_t *pids;                 /* owned: every process tracked so far */
 	size_t count, capacity;
 	pthread_t thread;
-	volatile sig_atomic_t stop;
+	_Atomic int stop; /* set by rec_follower_stop, read by the thread */
 	bool running;
 };
 
