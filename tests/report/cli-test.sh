@@ -164,6 +164,47 @@ case_deterministic() {
 
 # ---- Bad input ----
 
+# A copy of a trace and links to it below the same folder are read once.
+case_copy_and_link() {
+	need_traces
+	mkdir -p "$work/runs/loop"
+	cp -r "$traces/succeed/session-rotation" "$work/runs/original"
+	cp -r "$traces/succeed/session-rotation" "$work/runs/copy"
+	ln -s original "$work/runs/latest"
+	ln -s .. "$work/runs/loop/up"
+	run report -o "$work/r.json" "$work/runs"
+	expect_status 0
+	expect_stderr "it holds the same trace as"
+	expect_valid "$work/r.json"
+	expect_query "$work/r.json" 'r["summary"]["events"]["total"]' 266
+	expect_query "$work/r.json" '[len(t["paths"]) for t in r["traces"]]' "[3, 3]"
+}
+
+# A folder that cannot be opened is named, not reported as holding no trace.
+case_unreadable_dir() {
+	need_traces
+	mkdir -p "$work/locked/inner"
+	cp -r "$traces/succeed/barectf-event-before-packet" "$work/locked/inner/trace"
+	chmod 700 "$work/locked/inner"
+	chmod 755 "$work" "$work/locked"
+	status=0
+	if [ "$(id -u)" = 0 ]; then
+		# root opens every folder: run as nobody, as the examples' tests do.
+		command -v setpriv >/dev/null || {
+			echo "SKIP ($case_name): setpriv is missing" >&2
+			exit 77
+		}
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$cgomal" report -o /dev/null \
+			"$work/locked" >"$work/stdout" 2>"$work/stderr" || status=$?
+	else
+		"$cgomal" report -o /dev/null "$work/locked" >"$work/stdout" 2>"$work/stderr" ||
+			status=$?
+	fi
+	chmod 755 "$work/locked/inner"
+	expect_status 2
+	expect_stderr "could not be opened (permission denied), the first '$work/locked/inner'"
+}
+
 case_missing_path() {
 	run report "$work/absent"
 	expect_status 2

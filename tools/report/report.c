@@ -266,6 +266,15 @@ static int find_traces(const struct report_options *options, struct cg_trace_dir
 			fprintf(stderr, "cgomal report: %s\n", error);
 			return 2;
 		}
+		if (dirs->count == before && dirs->unreadable_count > 0) {
+			fprintf(stderr,
+			        "cgomal report: no CTF trace found below '%s', and %zu "
+			        "directories there could not be opened (permission denied), "
+			        "the first '%s'; run as a user who can read the trace (a root "
+			        "session writes its trace only for root)\n",
+			        options->traces[i], dirs->unreadable_count, dirs->unreadable);
+			return 2;
+		}
 		if (dirs->count == before) {
 			fprintf(stderr,
 			        "cgomal report: no CTF trace found below '%s' (a trace directory "
@@ -276,6 +285,7 @@ static int find_traces(const struct report_options *options, struct cg_trace_dir
 		}
 	}
 	cg_trace_dirs_sort(dirs);
+	cg_trace_dirs_drop_copies(dirs, stderr);
 	return -1;
 }
 

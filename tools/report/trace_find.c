@@ -37,7 +37,8 @@ static int compare_names(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Searches one directory; a child that cannot be read is skipped, as babeltrace2 does. */
+/* Searches one directory; a child that cannot be read is skipped, as babeltrace2 does,
+ * and counted in dirs->unreadable_count. */
 static int find_below(struct cg_trace_dirs *dirs, const char *path, int depth)
 {
 	char child[4096];
@@ -54,8 +55,13 @@ static int find_below(struct cg_trace_dirs *dirs, const char *path, int depth)
 	if (depth >= TRACE_FIND_MAX_DEPTH)
 		return 0;
 	dir = opendir(path);
-	if (!dir)
+	if (!dir) {
+		if (errno == EACCES || errno == EPERM) {
+			if (dirs->unreadable_count++ == 0)
+				snprintf(dirs->unreadable, sizeof(dirs->unreadable), "%s", path);
+		}
 		return 0;
+	}
 
 	/* Read the names first, then recurse in sorted order, so the result does not depend on
 	 * readdir. */
@@ -85,8 +91,10 @@ static int find_below(struct cg_trace_dirs *dirs, const char *path, int depth)
 	for (size_t i = 0; i < count; i++) {
 		int written = snprintf(child, sizeof(child), "%s/%s", path, names[i]);
 
+		/* lstat: a symbolic link to a directory is not followed, so a
+		 * `latest` link or a loop does not read a trace twice. */
 		if (!err && written > 0 && (size_t)written < sizeof(child) &&
-		    stat(child, &st) == 0 && S_ISDIR(st.st_mode))
+		    lstat(child, &st) == 0 && S_ISDIR(st.st_mode))
 			err = find_below(dirs, child, depth + 1);
 		free(names[i]);
 	}
@@ -225,4 +233,89 @@ bool cg_trace_dir_uuid(const char *dir, uint8_t uuid[16])
 	free(text);
 	fclose(file);
 	return found;
+}
+
+/* Whether the regular file name exists in both directories with the same
+ * non-zero size and the same first 64 KiB. */
+static bool files_match(const char *a_dir, const char *b_dir, const char *name, bool *nonempty)
+{
+	char a_path[4352], b_path[4352];
+	static char a_buf[65536], b_buf[65536];
+	struct stat a_st, b_st;
+	FILE *a, *b;
+	size_t a_len, b_len;
+
+	snprintf(a_path, sizeof(a_path), "%s/%s", a_dir, name);
+	snprintf(b_path, sizeof(b_path), "%s/%s", b_dir, name);
+	if (lstat(a_path, &a_st) != 0 || !S_ISREG(a_st.st_mode))
+		return true; /* not a stream file: not compared */
+	if (lstat(b_path, &b_st) != 0 || !S_ISREG(b_st.st_mode) || a_st.st_size != b_st.st_size)
+		return false;
+	if (a_st.st_size == 0)
+		return true;
+	*nonempty = true;
+	a = fopen(a_path, "rb");
+	b = fopen(b_path, "rb");
+	a_len = a ? fread(a_buf, 1, sizeof(a_buf), a) : 0;
+	b_len = b ? fread(b_buf, 1, sizeof(b_buf), b) : 0;
+	if (a)
+		fclose(a);
+	if (b)
+		fclose(b);
+	return a && b && a_len == b_len && memcmp(a_buf, b_buf, a_len) == 0;
+}
+
+/* Whether b holds a copy of the trace in a: every stream file of a is in b
+ * with the same size and start, and at least one is not empty. Chunks of a
+ * rotated session share a UUID too, but their streams hold other packets. */
+static bool dir_is_copy(const char *a, const char *b)
+{
+	bool nonempty = false, same = true;
+	struct dirent *entry;
+	DIR *dir = opendir(a);
+
+	if (!dir)
+		return false;
+	while (same && (entry = readdir(dir))) {
+		if (entry->d_name[0] == '.' || strcmp(entry->d_name, "metadata") == 0)
+			continue;
+		same = files_match(a, b, entry->d_name, &nonempty);
+	}
+	closedir(dir);
+	return same && nonempty;
+}
+
+size_t cg_trace_dirs_drop_copies(struct cg_trace_dirs *dirs, FILE *warnings)
+{
+	size_t kept = 0, dropped = 0;
+
+	for (size_t i = 0; i < dirs->count; i++) {
+		const char *original = NULL;
+		struct stat i_st, j_st;
+		uint8_t i_uuid[16], j_uuid[16];
+		bool i_has_uuid = cg_trace_dir_uuid(dirs->paths[i], i_uuid);
+		bool i_stat = stat(dirs->paths[i], &i_st) == 0;
+
+		for (size_t j = 0; j < kept && !original; j++) {
+			if (i_stat && stat(dirs->paths[j], &j_st) == 0 && i_st.st_dev == j_st.st_dev &&
+			    i_st.st_ino == j_st.st_ino)
+				original = dirs->paths[j];
+			else if (i_has_uuid && cg_trace_dir_uuid(dirs->paths[j], j_uuid) &&
+			         memcmp(i_uuid, j_uuid, 16) == 0 &&
+			         dir_is_copy(dirs->paths[j], dirs->paths[i]))
+				original = dirs->paths[j];
+		}
+		if (original) {
+			fprintf(warnings,
+			        "cgomal report: skipping '%s': it holds the same trace as '%s' "
+			        "(a copy or a link), which is read once\n",
+			        dirs->paths[i], original);
+			free(dirs->paths[i]);
+			dropped++;
+			continue;
+		}
+		dirs->paths[kept++] = dirs->paths[i];
+	}
+	dirs->count = kept;
+	return dropped;
 }

@@ -10,6 +10,7 @@
 #define CGOMAL_TRACE_FIND_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,8 @@ struct cg_trace_dirs {
 	char **paths; /* owned, each owned; sorted, no duplicates */
 	size_t count;
 	size_t capacity;
+	size_t unreadable_count; /* directories skipped because they could not be opened */
+	char unreadable[512];    /* the first of them */
 };
 
 /*
@@ -30,6 +33,13 @@ int cg_trace_dirs_find(struct cg_trace_dirs *dirs, const char *path, char *error
 void cg_trace_dirs_sort(struct cg_trace_dirs *dirs);
 
 void cg_trace_dirs_destroy(struct cg_trace_dirs *dirs);
+
+/*
+ * Removes directories that hold a trace already in the list: the same
+ * directory reached by another path, or a copy (same UUID, same stream
+ * files). Prints one line to warnings for each; returns how many.
+ */
+size_t cg_trace_dirs_drop_copies(struct cg_trace_dirs *dirs, FILE *warnings);
 
 /*
  * Reads the UUID of the CTF trace in dir from its metadata file, packetized
