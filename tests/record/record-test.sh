@@ -270,6 +270,49 @@ case_starts_daemon() {
 		fail "expected 16 cgo allocations"
 }
 
+# record killed outright: the daemon it started must not stay behind.
+case_killed_stops_daemon() {
+	local daemon
+	"$cgomal" record -o "$out" "${small_buffers[@]}" -- /bin/sleep 30 \
+		>"$work/record.out" 2>"$work/record.err" &
+	local record_pid=$!
+	for _ in $(seq 100); do
+		daemon=$(sed -n 's/.*record started .* (pid \([0-9]*\),.*/\1/p' "$work/record.err")
+		[ -n "$daemon" ] && grep -q "recording" "$work/record.err" && break
+		sleep 0.1
+	done
+	[ -n "$daemon" ] || fail "record did not start a daemon: $(cat "$work/record.err")"
+	local program_pid
+	program_pid=$(sed -n 's/.*recording .* (pid \([0-9]*\)).*/\1/p' "$work/record.err")
+	kill -KILL "$record_pid"
+	wait "$record_pid" 2>/dev/null || true
+	[ -z "$program_pid" ] || kill -KILL "$program_pid" 2>/dev/null || true
+	for _ in $(seq 100); do
+		kill -0 "$daemon" 2>/dev/null && [ "$(cat "/proc/$daemon/comm" 2>/dev/null)" = lttng-sessiond ] ||
+			return 0
+		sleep 0.1
+	done
+	fail "the session daemon $daemon still runs 10 s after record was killed"
+}
+
+# Output piped into a reader that exits early: record still cleans up.
+case_closed_output() {
+	local daemon
+	"$cgomal" record -o "$out" "${small_buffers[@]}" -- "$program" plain 2>&1 | head -n 1 \
+		>"$work/record.err"
+	daemon=$(sed -n 's/.*record started .* (pid \([0-9]*\),.*/\1/p' "$work/record.err")
+	[ -n "$daemon" ] || fail "record did not start a daemon: $(cat "$work/record.err")"
+	for _ in $(seq 100); do
+		kill -0 "$daemon" 2>/dev/null && [ "$(cat "/proc/$daemon/comm" 2>/dev/null)" = lttng-sessiond ] ||
+			break
+		sleep 0.1
+	done
+	if kill -0 "$daemon" 2>/dev/null && [ "$(cat "/proc/$daemon/comm" 2>/dev/null)" = lttng-sessiond ]; then
+		fail "the session daemon $daemon still runs after record's output was closed"
+	fi
+	[ -s "$out/report.json" ] || fail "record did not write $out/report.json"
+}
+
 case_sessiond_missing() {
 	local bin=$work/bin
 	mkdir -p "$bin"

@@ -138,6 +138,7 @@ run_held(int go_fd, int error_fd, const char *path, char **argv, char **env, con
 
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL); /* record ignores it; the program must not inherit that */
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	while (read(go_fd, &go, 1) < 0 && errno == EINTR)
 		;
@@ -283,6 +284,9 @@ void rec_signals_install(void)
 	sigemptyset(&action.sa_mask);
 	sigaction(SIGINT, &action, NULL);
 	sigaction(SIGTERM, &action, NULL);
+	/* Output piped into `head` must not kill record before it stops and
+	 * destroys the session: a write then fails with EPIPE instead. */
+	signal(SIGPIPE, SIG_IGN);
 }
 
 /* ---- Following forks ---- */

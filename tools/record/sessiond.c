@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -49,16 +50,22 @@ static int find_sessiond(char *path, size_t size)
 /* Forks and execs the daemon, with the signal mask record had before it blocked SIGUSR1. */
 static pid_t spawn_sessiond(const char *path, const char *log_path, const sigset_t *mask)
 {
+	pid_t parent = getpid();
 	pid_t pid = fork();
 
 	if (pid != 0)
 		return pid;
 	sigprocmask(SIG_SETMASK, mask, NULL);
+	signal(SIGPIPE, SIG_DFL);
 	/*
 	 * A session of its own, so that the terminal's Ctrl-C reaches the
 	 * traced program and record, not the daemon.
 	 */
 	setsid();
+	/* The daemon is record's own: it stops when record dies, even by
+	 * SIGKILL, instead of staying behind for later runs to reuse. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+		_exit(127);
 	int log = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (log >= 0) {
