@@ -30,7 +30,7 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	-h | --help)
-		sed -n '3,10p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '3,9p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Install what the tests need on Debian 12, build every configuration
-# (default, debug with ASan+UBSan, tsan) and run every test with CTest.
-# Usage: scripts/test.sh [--no-install]
+# Install what the tests need on Debian 12 (apt-get, through sudo when not
+# root; playwright-core from npm), check the C formatting, build every
+# configuration (default, debug with ASan+UBSan, tsan), run every test with
+# CTest (tests that trace start a private lttng-sessiond and stop it), then
+# fuzz the lifetime engine for 60 s (CGOMAL_FUZZ_SECONDS). Exits non-zero
+# when anything failed.
+# Usage: scripts/test.sh [--no-install]   (--no-install: install nothing)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,7 +19,7 @@ for arg in "$@"; do
 	case "$arg" in
 	--no-install) install=0 ;;
 	-h | --help)
-		sed -n '3,5p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '3,9p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)

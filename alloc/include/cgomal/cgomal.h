@@ -99,7 +99,8 @@ int cgomal_init(const struct cgomal_config *config);
 
 /*
  * Free every arena and the heap. Only the calling thread may still be
- * attached; it is detached. The runtime is unusable afterwards.
+ * attached; it is detached. Every managed object is gone afterwards, and
+ * only cgomal_init() starts a new runtime.
  */
 void cgomal_shutdown(void);
 
