@@ -297,8 +297,8 @@ size_t cg_trace_dirs_drop_copies(struct cg_trace_dirs *dirs, FILE *warnings)
 		bool i_stat = stat(dirs->paths[i], &i_st) == 0;
 
 		for (size_t j = 0; j < kept && !original; j++) {
-			if (i_stat && stat(dirs->paths[j], &j_st) == 0 && i_st.st_dev == j_st.st_dev &&
-			    i_st.st_ino == j_st.st_ino)
+			if (i_stat && stat(dirs->paths[j], &j_st) == 0 &&
+			    i_st.st_dev == j_st.st_dev && i_st.st_ino == j_st.st_ino)
 				original = dirs->paths[j];
 			else if (i_has_uuid && cg_trace_dir_uuid(dirs->paths[j], j_uuid) &&
 			         memcmp(i_uuid, j_uuid, 16) == 0 &&
