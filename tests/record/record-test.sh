@@ -139,6 +139,17 @@ case_pid() {
 	[ "$(cgo_count "$pid")" -gt 0 ] || fail "no cgo allocation of process $pid recorded"
 }
 
+# A process without LTTng-UST: record says that nothing was recorded and why.
+case_pid_without_tracer() {
+	sleep 30 &
+	local pid=$!
+	record -o "$out" --pid "$pid" --duration 1
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	expect_status 125
+	expect_message "no event was recorded: process $pid never registered with LTTng"
+}
+
 # SIGINT to record during --pid stops tracing and still reports.
 case_pid_interrupt() {
 	"$program" loop >"$work/program.out" 2>&1 &

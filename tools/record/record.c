@@ -494,6 +494,33 @@ static int record_finish(struct record_run *run)
 
 /* ---- Reporting ---- */
 
+/* Whether the consumer wrote any trace below dir: a `metadata` file at any depth. */
+static bool trace_written(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *entry;
+	bool found = false;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/metadata", dir);
+	if (access(path, F_OK) == 0)
+		return true;
+	d = opendir(dir);
+	if (!d)
+		return false;
+	while (!found && (entry = readdir(d))) {
+		struct stat st;
+
+		if (entry->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, entry->d_name);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			found = trace_written(path);
+	}
+	closedir(d);
+	return found;
+}
+
 /* Runs `cgomal report` on the trace, in this process. Returns its exit status. */
 static int record_report(struct record_run *run)
 {
@@ -518,6 +545,22 @@ static int record_report(struct record_run *run)
 	argv[argc++] = run->trace_dir;
 	argv[argc] = NULL;
 
+	if (!trace_written(run->trace_dir)) {
+		if (run->options.pid)
+			fprintf(stderr,
+			        "cgomal record: no event was recorded: process %ld never "
+			        "registered with LTTng, so it has no cgomal tracepoints (it must "
+			        "use libcgomal with its provider libcgomal-tp.so, or liblttng-ust "
+			        "for --malloc); nothing to report\n",
+			        (long)run->options.pid);
+		else
+			fprintf(stderr,
+			        "cgomal record: no event was recorded: the program never "
+			        "registered with LTTng (it must use libcgomal with its provider "
+			        "libcgomal-tp.so, or --malloc for any C program); nothing to "
+			        "report\n");
+		return 2;
+	}
 	status = cg_report_main(argc, argv);
 	if (status != 0 && status != 1) {
 		fprintf(stderr, "cgomal record: cgomal report failed with status %d\n", status);
