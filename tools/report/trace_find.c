@@ -265,7 +265,7 @@ static bool files_match(const char *a_dir, const char *b_dir, const char *name, 
 	return a && b && a_len == b_len && memcmp(a_buf, b_buf, a_len) == 0;
 }
 
-/* Whether b holds a copy of the trace in a: every stream file of a is in b
+/* Whether b contains a copy of the trace in a: every stream file of a is in b
  * with the same size and start, and at least one is not empty. Chunks of a
  * rotated session share a UUID too, but their streams hold other packets. */
 static bool dir_is_copy(const char *a, const char *b)
