@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "test-case.h"
 #include "histogram.h"
 #include "lifetime.h"
 #include "table.h"
@@ -756,11 +757,6 @@ static void test_table(void)
 	lt_table_destroy(&table);
 }
 
-struct test_case {
-	const char *name;
-	void (*run)(void);
-};
-
 static const struct test_case cases[] = {
         {"cgo_lifetime", test_cgo_lifetime},
         {"freed_while_pinned", test_freed_while_pinned},
@@ -783,18 +779,6 @@ static const struct test_case cases[] = {
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: engine-test CASE\n");
-		return 2;
-	}
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (strcmp(cases[i].name, argv[1]) == 0) {
-			cases[i].run();
-			if (failures)
-				fprintf(stderr, "%s: %d checks failed\n", argv[1], failures);
-			return failures ? 1 : 0;
-		}
-	}
-	fprintf(stderr, "engine-test: unknown case '%s'\n", argv[1]);
-	return 2;
+	return test_case_main("engine-test", cases, sizeof(cases) / sizeof(cases[0]), &failures,
+	                      argc, argv);
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "test-case.h"
 #include "report/json_line.h"
 
 static int failures;
@@ -191,10 +192,7 @@ static void test_long_string(void)
 	free(text);
 }
 
-static const struct {
-	const char *name;
-	void (*run)(void);
-} cases[] = {
+static const struct test_case cases[] = {
         {"numbers", test_numbers}, {"format_uint", test_format_uint},
         {"clamped", test_clamped}, {"literals", test_literals},
         {"strings", test_strings}, {"long_string", test_long_string},
@@ -202,18 +200,6 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: json-line-test CASE\n");
-		return 2;
-	}
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (strcmp(cases[i].name, argv[1]) == 0) {
-			cases[i].run();
-			if (failures)
-				fprintf(stderr, "%s: %d checks failed\n", argv[1], failures);
-			return failures ? 1 : 0;
-		}
-	}
-	fprintf(stderr, "json-line-test: unknown case '%s'\n", argv[1]);
-	return 2;
+	return test_case_main("json-line-test", cases, sizeof(cases) / sizeof(cases[0]), &failures,
+	                      argc, argv);
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "test-case.h"
 #include "report/record_codec.h"
 
 static int failures;
@@ -292,10 +293,7 @@ static void test_overlong_varint(void)
 	fclose(file);
 }
 
-static const struct {
-	const char *name;
-	void (*run)(void);
-} cases[] = {
+static const struct test_case cases[] = {
         {"allocation_round_trip", test_allocation_round_trip},
         {"call_round_trip", test_call_round_trip},
         {"gc_cycle_round_trip", test_gc_cycle_round_trip},
@@ -305,18 +303,6 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: record-codec-test CASE\n");
-		return 2;
-	}
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (strcmp(cases[i].name, argv[1]) == 0) {
-			cases[i].run();
-			if (failures)
-				fprintf(stderr, "%s: %d checks failed\n", argv[1], failures);
-			return failures ? 1 : 0;
-		}
-	}
-	fprintf(stderr, "record-codec-test: unknown case '%s'\n", argv[1]);
-	return 2;
+	return test_case_main("record-codec-test", cases, sizeof(cases) / sizeof(cases[0]),
+	                      &failures, argc, argv);
 }
