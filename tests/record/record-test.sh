@@ -284,11 +284,12 @@ case_starts_daemon() {
 # record killed outright: the daemon it started must not stay behind.
 case_killed_stops_daemon() {
 	local daemon
+	: >"$work/record.err" # polled below before record may have opened it
 	"$cgomal" record -o "$out" "${small_buffers[@]}" -- /bin/sleep 30 \
 		>"$work/record.out" 2>"$work/record.err" &
 	local record_pid=$!
 	for _ in $(seq 100); do
-		daemon=$(sed -n 's/.*record started .* (pid \([0-9]*\),.*/\1/p' "$work/record.err")
+		daemon=$(sed -n 's/.*record started .* (pid \([0-9]*\),.*/\1/p' "$work/record.err" || true)
 		[ -n "$daemon" ] && grep -q "recording" "$work/record.err" && break
 		sleep 0.1
 	done
