@@ -91,6 +91,12 @@ static int run_fork(void)
 	if (child < 0)
 		return 1;
 	if (child == 0) {
+		/* record finds a new child by polling /proc every millisecond and
+		 * events before that are lost (a documented limit), so the child
+		 * waits well past that, also under the sanitizers' slowdown. */
+		struct timespec pause = {0, 300 * 1000 * 1000};
+
+		nanosleep(&pause, NULL);
 		allocate(16);
 		_exit(0);
 	}

@@ -14,8 +14,8 @@ struct test_case {
 
 /* Run the case named argv[1]. Returns the exit status: 0 when it passed, 1
  * when *failures checks failed, 2 for a bad command line. */
-static inline int test_case_main(const char *program, const struct test_case *cases,
-                                 size_t count, const int *failures, int argc, char **argv)
+static inline int test_case_main(const char *program, const struct test_case *cases, size_t count,
+                                 const int *failures, int argc, char **argv)
 {
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s CASE\n", program);
