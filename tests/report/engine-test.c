@@ -41,28 +41,6 @@ struct recorder {
 	int process_count, m_count;
 };
 
-static int failures;
-
-#define CHECK(condition)                                                                           \
-	do {                                                                                       \
-		if (!(condition)) {                                                                \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__,           \
-			        #condition);                                                       \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
-
-#define CHECK_EQ(actual, expected)                                                                 \
-	do {                                                                                       \
-		long long actual_value = (long long)(actual);                                      \
-		long long expected_value = (long long)(expected);                                  \
-		if (actual_value != expected_value) {                                              \
-			fprintf(stderr, "%s:%d: %s is %lld, expected %lld\n", __FILE__, __LINE__,  \
-			        #actual, actual_value, expected_value);                            \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
-
 /* ---- Recording sink ---- */
 
 static int record_allocation(void *data, const struct lt_allocation *allocation)
@@ -779,6 +757,5 @@ static const struct test_case cases[] = {
 
 int main(int argc, char **argv)
 {
-	return test_case_main("engine-test", cases, sizeof(cases) / sizeof(cases[0]), &failures,
-	                      argc, argv);
+	return test_case_main("engine-test", cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 }

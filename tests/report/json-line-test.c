@@ -14,8 +14,6 @@
 #include "test-case.h"
 #include "report/json_line.h"
 
-static int failures;
-
 /* Compares the builder's line with cJSON's unformatted print of expected, then deletes it. */
 static void check_same(struct json_line *line, cJSON *expected, const char *what)
 {
@@ -200,6 +198,6 @@ static const struct test_case cases[] = {
 
 int main(int argc, char **argv)
 {
-	return test_case_main("json-line-test", cases, sizeof(cases) / sizeof(cases[0]), &failures,
-	                      argc, argv);
+	return test_case_main("json-line-test", cases, sizeof(cases) / sizeof(cases[0]), argc,
+	                      argv);
 }

@@ -14,19 +14,6 @@
 #include "test-case.h"
 #include "report/record_codec.h"
 
-static int failures;
-
-#define CHECK_EQ(actual, expected)                                                                 \
-	do {                                                                                       \
-		long long actual_value = (long long)(actual);                                      \
-		long long expected_value = (long long)(expected);                                  \
-		if (actual_value != expected_value) {                                              \
-			fprintf(stderr, "%s:%d: %s is %lld, expected %lld\n", __FILE__, __LINE__,  \
-			        #actual, actual_value, expected_value);                            \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
-
 /* Returns a temporary file that contains bytes, positioned at its start. */
 static FILE *file_with(const uint8_t *bytes, size_t length)
 {
@@ -303,6 +290,6 @@ static const struct test_case cases[] = {
 
 int main(int argc, char **argv)
 {
-	return test_case_main("record-codec-test", cases, sizeof(cases) / sizeof(cases[0]),
-	                      &failures, argc, argv);
+	return test_case_main("record-codec-test", cases, sizeof(cases) / sizeof(cases[0]), argc,
+	                      argv);
 }
