@@ -102,10 +102,11 @@ static bool extent_split(extent_hooks_t *hooks, void *addr, size_t size, size_t 
 
 /*
  * Merges are refused. When they were accepted, the slabs that a sweep
- * empties coalesced into dirty extents of several MiB, which jemalloc 5.3
- * does not cut up for a slab (it reuses a dirty extent at most 64 times the
- * request's size), so every cycle took fresh pages: 256-byte allocations
- * cost about 550 ns instead of 50 (bench/runtime, 2 cores).
+ * empties coalesced into dirty extents of several MiB, and jemalloc 5.3 did
+ * not cut those up for a new slab (its lg_extent_max_active_fit option caps
+ * the reused extent at 64 times the request by default). Every cycle then
+ * took fresh pages: 256-byte allocations cost about 550 ns instead of 50
+ * (bench/runtime, 2 cores).
  */
 static bool extent_merge(extent_hooks_t *hooks, void *addr_a, size_t size_a, void *addr_b,
                          size_t size_b, bool committed, unsigned arena_ind)
@@ -303,8 +304,8 @@ void heap_object_free(struct obj_header *h)
 	start_bit_clear(obj);
 	if (total > LARGE_MIN)
 		large_pages_set(obj, total, 0);
-	/* The owner is stopped, so its lists and its tcache may be used here;
-	 * either way the object stays with the only M that allocates from its
+	/* The owner is stopped, so its lists and its tcache may be used here.
+	 * Either way the object stays with the only M that allocates from its
 	 * arena. */
 	if (owner != NULL && total <= CACHE_MAX_TOTAL &&
 	    owner->cache_bytes + total <= CACHE_MAX_BYTES) {

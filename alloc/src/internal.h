@@ -77,9 +77,9 @@ int config_resolve(const struct cgomal_config *config, struct cgomal_config *out
 #define PAGE_SHIFT    12
 #define PAGE_SIZE     ((uintptr_t)1 << PAGE_SHIFT)
 /* A word is resolved to its object by a backward scan of at most
- * LOOKUP_WORDS bitmap words (16 KiB of heap), so any object of up to
- * LARGE_MIN bytes is found that way; larger objects also fill large_start
- * for every page after their first. */
+ * LOOKUP_WORDS bitmap words (16 KiB of heap), which finds any object of up
+ * to LARGE_MIN bytes. Larger objects also fill large_start for every page
+ * after their first. */
 #define LOOKUP_WORDS 16
 #define LARGE_MIN    ((uintptr_t)(LOOKUP_WORDS - 1) * 64 * GRANULE)
 #define ARENA_MAX    4096 /* jemalloc's limit on arena indices */
@@ -136,10 +136,10 @@ static inline bool heap_contains(uintptr_t p)
 
 /*
  * Each M keeps the small objects that sweeps free in its arena on free lists
- * of its own, one per total size up to CACHE_MAX_TOTAL, and allocates from
- * them before asking jemalloc: a list pop is several times cheaper than
- * mallocx with an arena and a tcache. The lists hold at most
- * CACHE_MAX_BYTES per M; what does not fit goes back to jemalloc.
+ * of its own, one per total size up to CACHE_MAX_TOTAL. It allocates from
+ * them before asking jemalloc, because a list pop is several times cheaper
+ * than mallocx with an arena and a tcache. The lists keep at most
+ * CACHE_MAX_BYTES per M, and what does not fit goes back to jemalloc.
  */
 #define CACHE_MAX_TOTAL 512
 #define CACHE_CLASSES   (CACHE_MAX_TOTAL / 16 - 1)

@@ -51,7 +51,7 @@ expect_query() {
 	[ "$actual" = "$2" ] || fail "$1 is '$actual', expected '$2'"
 }
 
-# The outputs exist, the report is valid, and record said where they went.
+# The outputs exist, the report is valid, and record printed where they went.
 expect_outputs() {
 	local file
 	for file in report.json chrome.json; do
@@ -139,7 +139,7 @@ case_pid() {
 	[ "$(cgo_count "$pid")" -gt 0 ] || fail "no cgo allocation of process $pid recorded"
 }
 
-# A process without LTTng-UST: record says that nothing was recorded and why.
+# A process without LTTng-UST: record reports that nothing was recorded, and why.
 case_pid_without_tracer() {
 	sleep 30 &
 	local pid=$!
