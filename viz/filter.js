@@ -28,13 +28,13 @@ export function isTrackShown(filter, track) {
 // Sets model.visible from FILTER, repacks the lanes, and returns how many allocations are shown.
 export function applyFilter(model, filter) {
 	const { starts, ends, kinds, states, marks, tracks } = model.alloc;
-	const records = model.report.allocations;
+	const sizes = model.report.allocations.size;
 	const kindCodes = filter.kinds ? new Set([...filter.kinds].map((k) => KINDS.indexOf(k))) : null;
 	const stateCodes = filter.states ? new Set([...filter.states].map((s) => STATES.indexOf(s))) : null;
 	const trackShown = new Map(model.tracks.map((track) => [track, isTrackShown(filter, track)]));
 	let shown = 0;
 	for (let i = 0; i < model.alloc.count; i++) {
-		const size = records[i].size;
+		const size = sizes[i];
 		const lifetime = ends[i] - starts[i];
 		const pass = trackShown.get(tracks[i]) &&
 			(!kindCodes || kindCodes.has(kinds[i])) &&

@@ -4,7 +4,8 @@
 // window.cgomalViewer, a small read-only interface for the end-to-end tests and the benchmark.
 
 import { formatTime, formatDuration } from './time.js';
-import { parseReport, ReportError } from './report.js';
+import { ReportError } from './report.js';
+import { parseJson, readReport } from './columns.js';
 import { buildModel } from './model.js';
 import { applyFilter, isEmptyFilter, emptyFilter } from './filter.js';
 import { computeStats } from './stats.js';
@@ -59,10 +60,12 @@ function openReport(text, source) {
 	const t0 = performance.now();
 	let model;
 	try {
-		const report = parseReport(text, source);
+		const value = parseJson(text, source);
 		const t1 = performance.now();
+		const report = readReport(value, source);
+		const t2 = performance.now();
 		model = buildModel(report);
-		state.timings = { parseMs: t1 - t0, indexMs: performance.now() - t1 };
+		state.timings = { parseMs: t1 - t0, decodeMs: t2 - t1, indexMs: performance.now() - t2 };
 	} catch (err) {
 		const message = err instanceof ReportError ? err.message
 			: `${source} could not be opened: ${err && err.message ? err.message : String(err)}. ` +
@@ -92,10 +95,10 @@ function openReport(text, source) {
 	renderAnomalies();
 	state.summaryStale = true;
 	showTab(model.report.anomalies.length ? 'anomalies' : 'summary');
-	const t2 = performance.now();
+	const t3 = performance.now();
 	requestAnimationFrame(() => {
 		timeline.render();
-		state.timings.firstRenderMs = performance.now() - t2;
+		state.timings.firstRenderMs = performance.now() - t3;
 		state.timings.totalMs = performance.now() - t0;
 		state.status = 'ready';
 	});
@@ -183,7 +186,8 @@ function selectTarget(target, jump) {
 	} else if (target.type === 'call') {
 		const start = model.call.starts[target.index];
 		const end = model.call.ends[target.index];
-		const process = model.processByKey.get(`${model.report.calls[target.index].trace}/${model.report.calls[target.index].pid}`);
+		const call = model.report.calls.get(target.index);
+		const process = model.processByKey.get(`${call.trace}/${call.pid}`);
 		timeline.unfoldProcess(process);
 		timeline.focus((start + end) / 2, Math.max((end - start) * 1.6, 1000), timeline.rowOfCall(target.index));
 	} else if (target.type === 'gc') {
@@ -347,6 +351,9 @@ window.cgomalViewer = {
 	},
 	get error() {
 		return state.error || null;
+	},
+	get form() {
+		return state.model ? state.model.report.form : null;
 	},
 	get timings() {
 		return { ...state.timings };

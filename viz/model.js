@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Index stage (load → index → render): turns a checked report into processes and tracks, columnar
-// arrays of allocation times, packed lanes of calls, lifetimes and GC cycles, counters, and
+// Index stage (load → index → render): turns a loaded report (columns.js) into processes and
+// tracks, arrays of drawn times, packed lanes of calls, lifetimes and GC cycles, counters, and
 // sorted orders for time-range queries. Everything else reads the report through this model.
 
 import { argsortByKey, groupIndexes, lowerBound, upperBound, packLanes, Lane, StepSeries, MARK_ANOMALY, MARK_UNCERTAIN } from './lanes.js';
@@ -27,12 +27,7 @@ function trackKeyOf(trace, pid, m, tid) {
 	return m !== null ? `${trace}/${pid}/m${m}` : `${trace}/${pid}/t${tid === null ? '?' : tid}`;
 }
 
-function codeOf(list, value) {
-	const index = list.indexOf(value);
-	return index >= 0 ? index : OTHER_CODE;
-}
-
-// Builds the model of REPORT, which checkReport accepted.
+// Builds the model of REPORT, as readReport or parseReport (columns.js) returns it.
 export function buildModel(report) {
 	const model = {
 		report,
@@ -160,20 +155,21 @@ function indexAnomalies(model, report) {
 }
 
 // Maps record ids to record indexes: a typed array when the ids are dense, as `cgomal report`
-// assigns them, else a Map.
+// assigns them, else a Map. IDS is the id column of a table.
 export class IdIndex {
-	constructor(records) {
+	constructor(ids) {
 		let max = -1;
-		for (const record of records)
-			max = Math.max(max, record.id);
-		this.dense = max < 4 * records.length + 1024;
+		for (let i = 0; i < ids.length; i++)
+			max = Math.max(max, ids[i]);
+		this.dense = max < 4 * ids.length + 1024;
 		if (this.dense) {
 			this.slots = new Int32Array(max + 1).fill(-1);
-			records.forEach((record, index) => {
-				this.slots[record.id] = index;
-			});
+			for (let i = 0; i < ids.length; i++)
+				this.slots[ids[i]] = i;
 		} else {
-			this.map = new Map(records.map((record, index) => [record.id, index]));
+			this.map = new Map();
+			for (let i = 0; i < ids.length; i++)
+				this.map.set(ids[i], i);
 		}
 	}
 
@@ -194,38 +190,54 @@ function pushToMap(map, key, value) {
 		map.set(key, [value]);
 }
 
+// Returns the track of each entry of THREADS, the [trace, pid, m, tid] table of the report.
+function threadTracks(model, threads) {
+	return threads.map(([trace, pid, m, tid]) => trackOf(model, trace, pid, m, tid));
+}
+
+// Groups record indexes 0..N-1 by track, in ascending START, and stores each track's part in
+// track[FIELD]. TRACKS gives the track of each entry of THREAD, the records' thread column.
+function groupByTrack(tracks, thread, starts, field) {
+	const slots = new Map();
+	const slotOfThread = new Uint32Array(tracks.length);
+	tracks.forEach((track, t) => {
+		if (!slots.has(track))
+			slots.set(track, slots.size);
+		slotOfThread[t] = slots.get(track);
+	});
+	const trackIndexes = new Uint32Array(thread.length);
+	for (let i = 0; i < thread.length; i++)
+		trackIndexes[i] = slotOfThread[thread[i]];
+	const { order, offsets } = groupIndexes(argsortByKey(starts), trackIndexes, slots.size);
+	for (const [track, slot] of slots)
+		track[field] = order.subarray(offsets[slot], offsets[slot + 1]);
+}
+
 function indexCalls(model, report) {
 	indexAnomalies(model, report);
 	const calls = report.calls;
 	const n = calls.length;
+	const tracks = threadTracks(model, calls.threads);
 	const starts = new Float64Array(n);
 	const ends = new Float64Array(n);
 	const marks = new Uint8Array(n);
-	const trackIndexes = new Uint32Array(n);
-	const tracks = [];
+	const callback = calls.kinds.indexOf('callback');
 	for (let i = 0; i < n; i++) {
-		const call = calls[i];
-		const track = trackOf(model, call.trace, call.pid, call.m, null);
-		if (track.slot === undefined) {
-			track.slot = tracks.length;
-			tracks.push(track);
-		}
-		trackIndexes[i] = track.slot;
-		starts[i] = call.entry !== null ? call.entry : track.begin;
-		ends[i] = Math.max(call.exit !== null ? call.exit : track.process.end, starts[i]);
-		marks[i] = (call.kind === 'callback' ? MARK_CALLBACK : 0) |
-			(call.uncertain ? MARK_UNCERTAIN : 0) |
-			(model.anomaliesByCall.has(call.id) || call.exit === null ? MARK_ANOMALY : 0);
-		model.end = Math.max(model.end, ends[i]);
+		const track = tracks[calls.thread[i]];
+		const entry = calls.entry[i];
+		const exit = calls.exit[i];
+		starts[i] = Number.isNaN(entry) ? track.begin : entry;
+		ends[i] = Math.max(Number.isNaN(exit) ? track.process.end : exit, starts[i]);
+		marks[i] = (calls.kind[i] === callback ? MARK_CALLBACK : 0) |
+			(calls.uncertain[i] ? MARK_UNCERTAIN : 0) |
+			(model.anomaliesByCall.has(calls.id[i]) || Number.isNaN(exit) ? MARK_ANOMALY : 0);
+		if (ends[i] > model.end)
+			model.end = ends[i];
 	}
-	model.callById = new IdIndex(calls);
+	model.callById = new IdIndex(calls.id);
 	model.call = { count: n, starts, ends, marks };
 
-	const { order, offsets } = groupIndexes(argsortByKey(starts), trackIndexes, tracks.length);
-	tracks.forEach((track, slot) => {
-		track.calls = order.subarray(offsets[slot], offsets[slot + 1]);
-		delete track.slot;
-	});
+	groupByTrack(tracks, calls.thread, starts, 'calls');
 	for (const track of model.tracks)
 		track.callDepths = packCallsByDepth(model, track, calls);
 }
@@ -234,7 +246,7 @@ function indexCalls(model, report) {
 function packCallsByDepth(model, track, calls) {
 	const byDepth = new Map();
 	for (const index of track.calls)
-		pushToMap(byDepth, calls[index].depth, index);
+		pushToMap(byDepth, calls.depth[index], index);
 	const depths = [...byDepth.keys()].sort((a, b) => a - b);
 	const { starts, ends, marks } = model.call;
 	return depths.map((depth) => {
@@ -264,6 +276,7 @@ function laneOf(items, starts, ends, marks, pinnedEnds) {
 function indexAllocations(model, report) {
 	const records = report.allocations;
 	const n = records.length;
+	const threadTrack = threadTracks(model, records.threads);
 	const alloc = {
 		count: n,
 		starts: new Float64Array(n),
@@ -274,41 +287,34 @@ function indexAllocations(model, report) {
 		marks: new Uint8Array(n),
 		tracks: new Array(n),
 	};
-	const trackIndexes = new Uint32Array(n);
-	const tracks = [];
+	// The tables' name lists start with KINDS and STATES, so their indexes are the codes.
+	const cgo = KINDS.indexOf('cgo');
 	for (let i = 0; i < n; i++) {
-		const record = records[i];
-		const track = trackOf(model, record.trace, record.pid, record.m, record.tid);
-		if (track.slot === undefined) {
-			track.slot = tracks.length;
-			tracks.push(track);
-		}
-		trackIndexes[i] = track.slot;
-		const start = record.alloc !== null ? record.alloc : track.process.begin;
-		const end = Math.max(record.free !== null ? record.free : track.process.end, start);
+		const track = threadTrack[records.thread[i]];
+		const allocated = records.alloc[i];
+		const freed = records.free[i];
+		const released = records.release[i];
+		const start = Number.isNaN(allocated) ? track.process.begin : allocated;
+		const end = Math.max(Number.isNaN(freed) ? track.process.end : freed, start);
+		const kind = records.kind[i] < KINDS.length ? records.kind[i] : OTHER_CODE;
 		alloc.starts[i] = start;
 		alloc.ends[i] = end;
-		alloc.kinds[i] = codeOf(KINDS, record.kind);
-		alloc.states[i] = codeOf(STATES, record.state);
+		alloc.kinds[i] = kind;
+		alloc.states[i] = records.state[i] < STATES.length ? records.state[i] : OTHER_CODE;
 		// A cgo allocation is pinned until its release, or until its end when the release
 		// never came (still pinned, or freed while pinned).
-		const pinnedEnd = record.kind !== 'cgo' ? start
-			: record.release !== null ? record.release : end;
+		const pinnedEnd = kind !== cgo ? start : Number.isNaN(released) ? end : released;
 		alloc.pinnedEnds[i] = Math.min(Math.max(pinnedEnd, start), end);
-		alloc.marks[i] = (record.uncertain ? MARK_UNCERTAIN : 0) |
-			(model.anomaliesByAllocation.has(record.id) ? MARK_ANOMALY : 0);
+		alloc.marks[i] = (records.uncertain[i] ? MARK_UNCERTAIN : 0) |
+			(model.anomaliesByAllocation.has(records.id[i]) ? MARK_ANOMALY : 0);
 		alloc.tracks[i] = track;
 		if (end > model.end)
 			model.end = end;
 	}
-	model.allocationById = new IdIndex(records);
+	model.allocationById = new IdIndex(records.id);
 	model.alloc = alloc;
 
-	const { order, offsets } = groupIndexes(argsortByKey(alloc.starts), trackIndexes, tracks.length);
-	tracks.forEach((track, slot) => {
-		track.allocations = order.subarray(offsets[slot], offsets[slot + 1]);
-		delete track.slot;
-	});
+	groupByTrack(threadTrack, records.thread, alloc.starts, 'allocations');
 	for (const track of model.tracks) {
 		if (!track.allocations)
 			track.allocations = new Uint32Array(0);
@@ -321,22 +327,14 @@ function indexAllocations(model, report) {
 
 // Returns the allocation indexes sorted by alloc, release and free time, sorting them once.
 function timeOrders(model) {
-	if (model.byTime)
-		return model.byTime;
-	const records = model.report.allocations;
-	const n = records.length;
-	const times = { alloc: new Float64Array(n), release: new Float64Array(n), free: new Float64Array(n) };
-	for (let i = 0; i < n; i++) {
-		const record = records[i];
-		times.alloc[i] = record.alloc === null ? NaN : record.alloc;
-		times.release[i] = record.release === null ? NaN : record.release;
-		times.free[i] = record.free === null ? NaN : record.free;
+	if (!model.byTime) {
+		const records = model.report.allocations;
+		model.byTime = {
+			alloc: sortedTimes(records.alloc),
+			release: sortedTimes(records.release),
+			free: sortedTimes(records.free),
+		};
 	}
-	model.byTime = {
-		alloc: sortedTimes(times.alloc),
-		release: sortedTimes(times.release),
-		free: sortedTimes(times.free),
-	};
 	return model.byTime;
 }
 
@@ -392,26 +390,16 @@ function indexGcCycles(model, report) {
 	}
 }
 
-function stepSeriesOf(samples) {
-	const times = new Float64Array(samples.length);
-	const values = new Float64Array(samples.length);
-	samples.forEach(([time, value], k) => {
-		times[k] = time;
-		values[k] = value;
-	});
-	return new StepSeries(times, values);
-}
-
 function indexCounters(model, report) {
 	for (const counter of report.counters) {
 		if (counter.name === 'live_bytes' && counter.m === null) {
 			const process = ensureProcess(model, counter.trace, counter.pid);
 			if (!process.liveBytes)
-				process.liveBytes = stepSeriesOf(counter.samples);
+				process.liveBytes = new StepSeries(counter.times, counter.values);
 		} else if (counter.name === 'pinned_bytes' && counter.m !== null) {
 			const track = ensureTrack(model, counter.trace, counter.pid, counter.m, null);
 			if (!track.pinnedBytes)
-				track.pinnedBytes = stepSeriesOf(counter.samples);
+				track.pinnedBytes = new StepSeries(counter.times, counter.values);
 		}
 	}
 }
@@ -501,19 +489,21 @@ export function allocationsBetween(model, field, from, to) {
 // Returns the index of the innermost cgocall span on the allocation's M that contains its
 // allocation time, or -1.
 export function callOfAllocation(model, index) {
-	const record = model.report.allocations[index];
+	const records = model.report.allocations;
+	const calls = model.report.calls;
+	const time = records.alloc[index];
 	const track = model.alloc.tracks[index];
-	if (record.alloc === null || record.m === null)
+	if (Number.isNaN(time) || track.m === null)
 		return -1;
 	const { starts, ends } = model.call;
+	const cgocall = calls.kinds.indexOf('cgocall');
 	let best = -1;
 	for (const { lanes } of track.callDepths) {
 		for (const lane of lanes) {
-			const k = lane.find(record.alloc, 0);
+			const k = lane.find(time, 0);
 			if (k >= 0) {
 				const call = lane.items[k];
-				if (model.report.calls[call].kind === 'cgocall' && starts[call] <= record.alloc &&
-				    ends[call] >= record.alloc)
+				if (calls.kind[call] === cgocall && starts[call] <= time && ends[call] >= time)
 					best = call;
 			}
 		}
@@ -523,9 +513,11 @@ export function callOfAllocation(model, index) {
 
 // Returns the index in gc_cycles of the cycle that freed the allocation, or -1.
 export function gcCycleOfAllocation(model, index) {
-	const record = model.report.allocations[index];
-	if (record.gc_cycle === null)
+	const records = model.report.allocations;
+	const cycle = records.gcCycle[index];
+	if (Number.isNaN(cycle))
 		return -1;
-	return model.report.gc_cycles.findIndex((cycle) => cycle.cycle === record.gc_cycle &&
-		cycle.trace === record.trace && cycle.pid === record.pid);
+	const [trace, pid] = records.threads[records.thread[index]];
+	return model.report.gc_cycles.findIndex((entry) => entry.cycle === cycle &&
+		entry.trace === trace && entry.pid === pid);
 }

@@ -183,7 +183,7 @@ export function renderDetails(container, model, target, actions) {
 	const parts = [];
 	const related = { call: -1, gcCycle: -1 };
 	if (target.type === 'allocation') {
-		const record = report.allocations[target.index];
+		const record = report.allocations.get(target.index);
 		related.call = callOfAllocation(model, target.index);
 		related.gcCycle = gcCycleOfAllocation(model, target.index);
 		parts.push(el('h3', {}, `Allocation ${record.id}: ${record.kind}, ${formatBytes(record.size)}, ${record.state.replaceAll('_', ' ')}`));
@@ -196,7 +196,7 @@ export function renderDetails(container, model, target, actions) {
 			parts.push(el('p', { className: 'uncertain' }, 'Uncertain: the tracer lost events while it was live.'));
 		parts.push(fieldsTable(model, record));
 		if (related.call >= 0) {
-			const call = report.calls[related.call];
+			const call = report.calls.get(related.call);
 			parts.push(el('p', {}, 'Allocated in ', linkButton(`call ${call.id} (${call.kind} ${call.fn === null ? '' : call.fn}, depth ${call.depth})`,
 				() => actions.selectCall(related.call), 'details-call')));
 		}
@@ -209,7 +209,7 @@ export function renderDetails(container, model, target, actions) {
 		if (anomalies.length)
 			parts.push(el('h3', {}, 'Anomalies'), el('ul', { className: 'record-list' }, ...anomalyItems(model, anomalies, actions)));
 	} else if (target.type === 'call') {
-		const call = report.calls[target.index];
+		const call = report.calls.get(target.index);
 		related.call = target.index;
 		parts.push(el('h3', {}, `Call ${call.id}: ${call.kind} ${call.fn === null ? '' : call.fn}`));
 		const duration = model.call.ends[target.index] - model.call.starts[target.index];
@@ -294,7 +294,7 @@ export function renderRangeSelection(container, model, range, actions) {
 		}
 		parts.push(el('h3', { dataset: { testid: `range-${verb}` } }, `${formatCount(total)} ${verb}`));
 		const items = shown.map((index) => {
-			const record = model.report.allocations[index];
+			const record = model.report.allocations.get(index);
 			return el('li', {}, linkButton(`#${record.id} ${record.kind} ${formatBytes(record.size)} at ${record.addr}, ` +
 				`${verb} ${formatTime(record[field])}`, () => actions.selectAllocation(index)));
 		});
@@ -363,7 +363,7 @@ export function tooltipText(model, hit) {
 	const report = model.report;
 	switch (hit.type) {
 	case 'allocation': {
-		const record = report.allocations[hit.index];
+		const record = report.allocations.get(hit.index);
 		const lifetime = model.alloc.ends[hit.index] - model.alloc.starts[hit.index];
 		const pinned = model.alloc.pinnedEnds[hit.index] - model.alloc.starts[hit.index];
 		return `allocation ${record.id} · ${record.kind} · ${formatBytes(record.size)} at ${record.addr}\n` +
@@ -374,7 +374,7 @@ export function tooltipText(model, hit) {
 	case 'aggregate':
 		return `${formatCount(hit.count)} ${hit.what} in this pixel column; zoom in (W or wheel) to tell them apart`;
 	case 'call': {
-		const call = report.calls[hit.index];
+		const call = report.calls.get(hit.index);
 		const duration = model.call.ends[hit.index] - model.call.starts[hit.index];
 		return `${call.kind} ${call.fn === null ? '' : call.fn} · depth ${call.depth}\n` +
 			`entry ${formatTime(call.entry)}, ${call.exit === null ? 'no exit' : `duration ${formatDuration(duration)}`}`;

@@ -252,8 +252,8 @@ function drawCallLane(ctx, frame, row, y, batch, overlays, counts) {
 		ctx.font = '10px system-ui, sans-serif';
 		ctx.textBaseline = 'middle';
 		for (const [left, right, index] of labels) {
-			const call = calls[index];
-			const text = `${call.kind === 'callback' ? 'callback' : 'cgocall'} ${call.fn === null ? '' : call.fn}`;
+			const fn = calls.fnOf(index);
+			const text = `${calls.kinds[calls.kind[index]]} ${fn === null ? '' : fn}`;
 			const fit = Math.floor((right - left - 6) / 5.6);
 			ctx.fillText(fit >= text.length ? text : text.slice(0, Math.max(0, fit)), Math.max(left, frame.gutter) + 3, y + row.height / 2);
 		}

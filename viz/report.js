@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// First stage of the viewer (load → index → render): parses report JSON and checks that it is a
-// cgomal lifetime report of a major version this viewer reads, with the fields the later stages
-// use, before anything is drawn. docs/report-format.md describes the format.
+// Load stage (load → index → render): checks that parsed JSON is a cgomal lifetime report of a
+// major version this viewer reads, with the fields the later stages use, before anything is
+// drawn. docs/report-format.md describes the format, and columns.js reads its columnar form.
 
 export const REPORT_FORMAT = 'cgomal-lifetimes';
 export const SUPPORTED_MAJOR = 1;
@@ -14,19 +14,6 @@ export class ReportError extends Error {
 	}
 }
 
-// Parses TEXT (the contents of SOURCE, a file name for messages) and checks it with checkReport.
-export function parseReport(text, source) {
-	let report;
-	try {
-		report = JSON.parse(text);
-	} catch (err) {
-		throw new ReportError(`${source} is not valid JSON (${err.message}). Open a report ` +
-			'that `cgomal report` wrote, or write a new one.');
-	}
-	checkReport(report, source);
-	return report;
-}
-
 function describe(value) {
 	if (value === undefined)
 		return 'missing';
@@ -35,7 +22,7 @@ function describe(value) {
 }
 
 // Throws a ReportError saying that FIELD of SOURCE is VALUE where EXPECTED was expected.
-function rejectField(source, field, value, expected) {
+export function rejectField(source, field, value, expected) {
 	throw new ReportError(`${source}: ${field} is ${describe(value)}, expected ${expected}. ` +
 		'The file is damaged or was not written by `cgomal report`; write the report again.');
 }
@@ -66,11 +53,11 @@ const RECORD_FIELDS = {
 	processes: { trace: ID, pid: ID, procname: STRING_OR_NULL, begin: TIME, end: TIME, ms: ARRAY },
 	gc_cycles: { trace: ID, pid: ID, cycle: ID, start: TIME_OR_NULL, end: TIME_OR_NULL },
 	calls: {
-		id: ID, trace: ID, pid: ID, m: ID, depth: ID, kind: STRING, fn: STRING_OR_NULL,
+		id: ID, trace: ID, pid: ID, m: ID, tid: ID_OR_NULL, depth: ID, kind: STRING, fn: STRING_OR_NULL,
 		entry: TIME_OR_NULL, exit: TIME_OR_NULL, uncertain: BOOLEAN,
 	},
 	allocations: {
-		id: ID, trace: ID, pid: ID, m: ID_OR_NULL, tid: ID_OR_NULL, kind: STRING, addr: STRING,
+		id: ID, object_id: ID_OR_NULL, trace: ID, pid: ID, m: ID_OR_NULL, tid: ID_OR_NULL, kind: STRING, addr: STRING,
 		size: ID, depth: ID_OR_NULL, alloc: TIME_OR_NULL, release: TIME_OR_NULL,
 		free: TIME_OR_NULL, gc_cycle: ID_OR_NULL, state: STRING, uncertain: BOOLEAN,
 	},
@@ -87,7 +74,7 @@ const RECORD_FIELDS = {
 // records. When it returns false, checkRecords finds and names the bad field.
 function isAllocationValid(record) {
 	return record !== null && typeof record === 'object' &&
-		isIdOrNull(record.m) && isIdOrNull(record.tid) && isIdOrNull(record.depth) &&
+		isIdOrNull(record.object_id) && isIdOrNull(record.m) && isIdOrNull(record.tid) && isIdOrNull(record.depth) &&
 		isTimeOrNull(record.alloc) && isTimeOrNull(record.release) && isTimeOrNull(record.free) &&
 		isIdOrNull(record.gc_cycle) && ID[0](record.id) && ID[0](record.trace) && ID[0](record.pid) &&
 		ID[0](record.size) && typeof record.kind === 'string' && typeof record.addr === 'string' &&
@@ -100,7 +87,7 @@ function isAllocationValid(record) {
 function isCallValid(record) {
 	return record !== null && typeof record === 'object' &&
 		ID[0](record.id) && ID[0](record.trace) && ID[0](record.pid) && ID[0](record.m) &&
-		ID[0](record.depth) && typeof record.kind === 'string' &&
+		isIdOrNull(record.tid) && ID[0](record.depth) && typeof record.kind === 'string' &&
 		(record.fn === null || typeof record.fn === 'string') && isTimeOrNull(record.entry) &&
 		isTimeOrNull(record.exit) && typeof record.uncertain === 'boolean' && !Array.isArray(record);
 }
@@ -136,8 +123,8 @@ function checkCounterSamples(report, source) {
 		counter.samples.forEach((sample, k) => {
 			const field = `counters[${i}].samples[${k}]`;
 			if (!Array.isArray(sample) || sample.length < 2 || !isTime(sample[0]) ||
-			    typeof sample[1] !== 'number')
-				rejectField(source, field, sample, 'a pair [time, value]');
+			    !Number.isSafeInteger(sample[1]))
+				rejectField(source, field, sample, 'a pair [time, integer value]');
 			if (sample[0] < previous)
 				rejectField(source, field, sample, `a time >= ${previous}, samples ascend in time`);
 			previous = sample[0];
@@ -145,10 +132,9 @@ function checkCounterSamples(report, source) {
 	});
 }
 
-// Checks that REPORT (parsed JSON from SOURCE) is a cgomal lifetime report of a supported major
-// version with well-typed fields, and throws a ReportError naming the first problem. Unknown
-// fields and unknown enum values pass, because minor versions add them.
-export function checkReport(report, source) {
+// Checks the fields that both forms of a report share at the top level: format, version,
+// time unit, origin and end. Throws a ReportError naming the first problem.
+export function checkHeader(report, source) {
 	if (report === null || typeof report !== 'object' || Array.isArray(report))
 		throw new ReportError(`${source} is JSON but not a cgomal lifetime report: it contains ` +
 			`${Array.isArray(report) ? 'an array' : describe(report)} instead of an object.`);
@@ -171,6 +157,20 @@ export function checkReport(report, source) {
 		rejectField(source, 'origin', report.origin, 'a decimal string of nanoseconds');
 	if (!isTime(report.end))
 		rejectField(source, 'end', report.end, TIME[1]);
+}
+
+// Checks the record arrays that both forms of a report share: processes, GC cycles, anomalies
+// and discarded windows.
+export function checkRecordSections(report, source) {
+	for (const name of ['processes', 'gc_cycles', 'anomalies', 'discarded'])
+		checkRecords(report, source, name, RECORD_FIELDS[name]);
+}
+
+// Checks that REPORT (parsed JSON from SOURCE) is a plain cgomal lifetime report of a supported
+// major version with well-typed fields, and throws a ReportError naming the first problem.
+// Unknown fields and unknown enum values pass, because minor versions add them.
+export function checkReport(report, source) {
+	checkHeader(report, source);
 	for (const [name, fields] of Object.entries(RECORD_FIELDS))
 		checkRecords(report, source, name, fields);
 	checkCounterSamples(report, source);

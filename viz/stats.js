@@ -51,27 +51,32 @@ export function computeStats(model) {
 	const pinned = [];
 	const perTrack = new Map();
 
+	const cgo = KINDS.indexOf('cgo');
 	for (let i = 0; i < records.length; i++) {
 		if (!model.visible[i])
 			continue;
-		const record = records[i];
+		const size = records.size[i];
 		const kind = byKind.get(kinds[i] === OTHER_CODE ? 'other' : KINDS[kinds[i]]);
 		const state = kind.byState.get(states[i] === OTHER_CODE ? 'other' : STATES[states[i]]);
 		for (const bucket of [total, kind, state]) {
 			bucket.count++;
-			bucket.bytes += record.size;
+			bucket.bytes += size;
 		}
-		if (record.alloc !== null && record.free !== null)
-			lifetimes.push(record.free - record.alloc);
-		if (record.kind === 'cgo' && record.alloc !== null) {
-			const left = Math.min(record.release === null ? Infinity : record.release,
-				record.free === null ? Infinity : record.free);
+		// NaN stands for null in the table, and every comparison with NaN is false.
+		const allocated = records.alloc[i];
+		const freed = records.free[i];
+		if (!Number.isNaN(allocated) && !Number.isNaN(freed))
+			lifetimes.push(freed - allocated);
+		if (kinds[i] === cgo && !Number.isNaN(allocated)) {
+			const released = records.release[i];
+			const left = Math.min(Number.isNaN(released) ? Infinity : released,
+				Number.isNaN(freed) ? Infinity : freed);
 			if (left !== Infinity)
-				pinned.push(left - record.alloc);
+				pinned.push(left - allocated);
 		}
 		const perM = perTrack.get(tracks[i]) || countBytes();
 		perM.count++;
-		perM.bytes += record.size;
+		perM.bytes += size;
 		perTrack.set(tracks[i], perM);
 	}
 

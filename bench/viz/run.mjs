@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 // Browser benchmark of the timeline viewer. It opens a generated report of about a million
-// allocations in Debian's chromium, and measures how long opening takes (HTML parse, JSON parse,
-// indexing, first frame) and how long frames take while zooming and panning.
+// allocations in Debian's chromium, embedded in its columnar form as `cgomal report --html`
+// embeds it, and measures how long opening takes (HTML parse, JSON parse, decoding, indexing,
+// first frame) and how long frames take while zooming and panning. --plain embeds the plain
+// report instead, as earlier versions did.
 //
-// Usage: node bench/viz/run.mjs --build build/dev-viz [--allocations N] [--runs N]
+// Usage: node bench/viz/run.mjs --build build/dev-viz [--allocations N] [--runs N] [--plain]
 // Needs tests/viz/node_modules (npm ci in tests/viz) and a build of the target viz_wrap_html.
 
-import { existsSync, statSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, statSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -15,10 +17,12 @@ import { execFileSync } from 'node:child_process';
 const top = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 function parseArguments(argv) {
-	const options = { build: null, allocations: 1_000_000, runs: 3 };
+	const options = { build: null, allocations: 1_000_000, runs: 3, plain: false };
 	for (let i = 0; i < argv.length; i++) {
 		const value = argv[i + 1];
-		if (argv[i] === '--build' && value) {
+		if (argv[i] === '--plain') {
+			options.plain = true;
+		} else if (argv[i] === '--build' && value) {
 			options.build = resolve(value);
 			i++;
 		} else if ((argv[i] === '--allocations' || argv[i] === '--runs') && value && /^[0-9]+$/.test(value)) {
@@ -104,6 +108,7 @@ async function main() {
 	process.env.CGOMAL_VIZ_WRAP_HTML = wrap;
 	const { launchBrowser } = await import(join(top, 'tests/viz/e2e/support.mjs'));
 	const { generateReport, writeReport } = await import(join(top, 'tests/viz/make-report.mjs'));
+	const { encodeColumns } = await import(join(top, 'viz/columns.js'));
 
 	const scratch = mkdtempSync(join(tmpdir(), 'cgomal-viz-bench-'));
 	const browser = await launchBrowser({ width: 1600, height: 1000 });
@@ -112,17 +117,21 @@ async function main() {
 		const html = join(scratch, 'report.html');
 		const report = generateReport({ allocations: options.allocations, processes: 2, ms: 4, seed: 1 });
 		const counts = { allocations: report.allocations.length, calls: report.calls.length, gcCycles: report.gc_cycles.length };
-		await writeReport(report, json);
+		if (options.plain)
+			await writeReport(report, json);
+		else
+			writeFileSync(json, JSON.stringify(encodeColumns(report)));
 		execFileSync(wrap, [json, html]);
 		const sizeMb = statSync(html).size / 2 ** 20;
-		console.log(`report: ${counts.allocations} allocations, ${counts.calls} calls, ${counts.gcCycles} GC cycles, page ${sizeMb.toFixed(0)} MiB`);
+		console.log(`report: ${counts.allocations} allocations, ${counts.calls} calls, ${counts.gcCycles} GC cycles, ` +
+			`${options.plain ? 'plain' : 'columnar'} page of ${sizeMb.toFixed(0)} MiB`);
 
 		const runs = [];
 		for (let run = 0; run < options.runs; run++) {
 			const result = await measureOnce(browser.context, `file://${html}`);
 			runs.push(result);
 			const t = result.timings;
-			console.log(`run ${run + 1}: open ${result.wallMs} ms (JSON.parse ${t.parseMs.toFixed(0)} ms, index ${t.indexMs.toFixed(0)} ms, ` +
+			console.log(`run ${run + 1}: open ${result.wallMs} ms (JSON.parse ${t.parseMs.toFixed(0)} ms, decode ${t.decodeMs.toFixed(0)} ms, index ${t.indexMs.toFixed(0)} ms, ` +
 				`first frame ${t.firstRenderMs.toFixed(0)} ms), heap ${result.heapMb === null ? '?' : result.heapMb.toFixed(0)} MiB`);
 		}
 		const all = (phase) => runs.flatMap((r) => r.session[phase]);
@@ -130,7 +139,9 @@ async function main() {
 			allocations: counts.allocations,
 			pageMiB: Math.round(sizeMb),
 			openMs: { median: percentile(runs.map((r) => r.wallMs), 0.5), max: Math.max(...runs.map((r) => r.wallMs)) },
+			form: options.plain ? 'plain' : 'columns',
 			parseMs: percentile(runs.map((r) => r.timings.parseMs), 0.5),
+			decodeMs: percentile(runs.map((r) => r.timings.decodeMs), 0.5),
 			indexMs: percentile(runs.map((r) => r.timings.indexMs), 0.5),
 			firstFrameMs: percentile(runs.map((r) => r.timings.firstRenderMs), 0.5),
 			heapMiB: percentile(runs.map((r) => r.heapMb), 0.5),

@@ -100,6 +100,7 @@ test('standalone page opens files', async () => {
 	await page.setInputFiles('#file-input', goodPath);
 	await page.waitForFunction(() => window.cgomalViewer.status === 'ready');
 	assert.equal(await page.locator('[data-testid=source-name]').textContent(), 'picked.json');
+	assert.equal(await page.evaluate(() => window.cgomalViewer.form), 'plain');
 	assert.deepEqual(await page.evaluate(() => window.cgomalViewer.trackLabels()), ['demo-0 (pid 4000) M1', 'demo-0 (pid 4000) thread 4100']);
 
 	const chrome = join(scratch.dir, 'chrome-trace.json');

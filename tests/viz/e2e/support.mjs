@@ -3,12 +3,13 @@
 // playwright-core with a fresh profile, report pages built with the viewer's own C library
 // (or `cgomal report --html`), and the artifact folder for screenshots.
 
-import { mkdtempSync, mkdirSync, rmSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { generateReport, writeReport } from '../make-report.mjs';
+import { encodeColumns } from '../../../viz/columns.js';
 
 const require = createRequire(import.meta.url);
 
@@ -84,12 +85,16 @@ export function wrapHtml(jsonPath, htmlPath) {
 	return htmlPath;
 }
 
-// Generates a report with OPTIONS (see make-report.mjs) into DIR and returns {report, json, html}.
+// Generates a report with OPTIONS (see make-report.mjs) into DIR and returns {report, json, html}:
+// the plain report in JSON, and a page that embeds its columnar form, as `cgomal report --html`
+// writes it.
 export async function makeReportPage(dir, name, options) {
 	const report = generateReport(options);
 	const json = join(dir, `${name}.json`);
+	const columns = join(dir, `${name}.columns.json`);
 	await writeReport(report, json);
-	return { report, json, html: wrapHtml(json, join(dir, `${name}.html`)) };
+	writeFileSync(columns, JSON.stringify(encodeColumns(report)));
+	return { report, json, html: wrapHtml(columns, join(dir, `${name}.html`)) };
 }
 
 // Opens URL in a new page and waits until the viewer finished loading (ready, error or empty).

@@ -32,6 +32,7 @@ const viewer = (expression) => page.evaluate(expression);
 test('report opens with tracks', async () => {
 	assert.equal(await viewer(() => window.cgomalViewer.status), 'ready', await viewer(() => window.cgomalViewer.error));
 	assert.deepEqual(errors, []);
+	assert.equal(await viewer(() => window.cgomalViewer.form), 'columns');
 	assert.equal(await page.locator('[data-testid=error]').isHidden(), true);
 	assert.equal(await page.locator('[data-testid=loading]').isHidden(), true);
 	const labels = await viewer(() => window.cgomalViewer.trackLabels());

@@ -5,9 +5,10 @@ import assert from 'node:assert/strict';
 import { buildModel } from '../../../viz/model.js';
 import { layoutRows, rowAt, processRowRange, ROW_HEIGHT } from '../../../viz/layout.js';
 import { formatBytes, formatCount, parseBytes } from '../../../viz/units.js';
+import { readReport } from '../../../viz/columns.js';
 import { generateReport } from '../make-report.mjs';
 
-const model = buildModel(generateReport({ allocations: 500, processes: 2, ms: 2 }));
+const model = buildModel(readReport(generateReport({ allocations: 500, processes: 2, ms: 2 }), 'r.json'));
 
 test('rows stack without gaps', () => {
 	const layout = layoutRows(model, model.tracks, new Set());

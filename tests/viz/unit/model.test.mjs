@@ -4,10 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildModel, allocationsBetween, callOfAllocation, gcCycleOfAllocation, KINDS, STATES } from '../../../viz/model.js';
+import { readReport } from '../../../viz/columns.js';
 import { generateReport } from '../make-report.mjs';
 
 const report = generateReport({ allocations: 3000, processes: 2, ms: 3, seed: 9 });
-const model = buildModel(report);
+const model = buildModel(readReport(report, 'r.json'));
 
 test('tracks follow processes and Ms', () => {
 	assert.deepEqual(model.processes.map((p) => p.pid), [4000, 4001]);
@@ -107,7 +108,7 @@ test('unknown process and null times', () => {
 	const small = generateReport({ allocations: 20, processes: 1, ms: 1 });
 	small.allocations.push({ ...small.allocations[0], id: 9999, pid: 77, m: null, tid: 78, kind: 'malloc',
 		alloc: null, release: null, free: null, state: 'live_at_end' });
-	const m = buildModel(small);
+	const m = buildModel(readReport(small, 'r.json'));
 	const orphan = m.processes.find((p) => p.pid === 77);
 	assert.ok(orphan, 'a process only named by an allocation gets a group');
 	assert.equal(orphan.label, 'process (pid 77)');
@@ -122,7 +123,7 @@ test('overlapping calls beyond the lanes', () => {
 	const base = small.calls.find((c) => c.depth === 0 && c.exit !== null);
 	for (let k = 0; k < 6; k++)
 		small.calls.push({ ...base, id: 90000 + k, entry: base.entry, exit: base.exit + k + 1 });
-	const m = buildModel(small);
+	const m = buildModel(readReport(small, 'r.json'));
 	const track = m.processes[0].tracks[0];
 	const depth0 = track.callDepths.find((d) => d.depth === 0);
 	assert.equal(depth0.lanes.length, 4);

@@ -2,7 +2,8 @@
 // Unit tests of viz/report.js: what the viewer accepts and the messages of what it rejects.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseReport, checkReport, ReportError } from '../../../viz/report.js';
+import { checkReport, ReportError } from '../../../viz/report.js';
+import { parseReport } from '../../../viz/columns.js';
 import { generateReport } from '../make-report.mjs';
 
 function rejects(report, pattern) {

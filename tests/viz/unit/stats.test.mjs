@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { buildModel } from '../../../viz/model.js';
 import { computeStats, logHistogram } from '../../../viz/stats.js';
 import { applyFilter, emptyFilter, isEmptyFilter } from '../../../viz/filter.js';
+import { readReport } from '../../../viz/columns.js';
 import { generateReport } from '../make-report.mjs';
 
 const report = generateReport({ allocations: 2000, processes: 2, ms: 2, seed: 4 });
@@ -21,7 +22,7 @@ test('logHistogram bins by half decades', () => {
 });
 
 test('stats match the summary of the report', () => {
-	const model = buildModel(report);
+	const model = buildModel(readReport(report, 'r.json'));
 	const stats = computeStats(model);
 	const summary = report.summary.allocations;
 	assert.equal(stats.total.count, summary.count);
@@ -39,7 +40,7 @@ test('stats match the summary of the report', () => {
 });
 
 test('filters select like brute force', () => {
-	const model = buildModel(report);
+	const model = buildModel(readReport(report, 'r.json'));
 	const cases = [
 		[{ kinds: new Set(['cgo']) }, (a) => a.kind === 'cgo'],
 		[{ states: new Set(['live_at_end', 'pinned']) }, (a) => a.state === 'live_at_end' || a.state === 'pinned'],
@@ -66,7 +67,7 @@ test('filters select like brute force', () => {
 });
 
 test('track filter hides tracks', () => {
-	const model = buildModel(report);
+	const model = buildModel(readReport(report, 'r.json'));
 	applyFilter(model, { ...emptyFilter(), processes: new Set(['0/4000']) });
 	assert.ok(model.shownTracks.length > 0);
 	assert.ok(model.shownTracks.every((t) => t.process.pid === 4000));
