@@ -43,6 +43,7 @@ export function buildModel(report) {
 		allocationById: null,
 		anomaliesByAllocation: new Map(),
 		anomaliesByCall: new Map(),
+		anomalyOrder: null,
 	};
 	indexProcesses(model, report);
 	indexCalls(model, report);
@@ -145,13 +146,28 @@ function labelProcesses(model) {
 	}
 }
 
+// Anomaly kinds from the most to the least urgent. A dangling pointer comes first, and
+// allocations that were still live when the trace ended come last, because a healthy program
+// that is traced for a while has many of them. Kinds that a later minor version adds rank just
+// above live_at_end.
+export const ANOMALY_KINDS = ['freed_while_pinned', 'unterminated_call', 'unmatched_exit', 'free_without_alloc', 'live_at_end'];
+
+// Returns the rank of anomaly KIND in ANOMALY_KINDS, where unknown kinds rank before live_at_end.
+export function anomalyRank(kind) {
+	const rank = ANOMALY_KINDS.indexOf(kind);
+	return rank >= 0 ? rank : ANOMALY_KINDS.length - 1.5;
+}
+
 function indexAnomalies(model, report) {
-	report.anomalies.forEach((anomaly, index) => {
+	const ranks = report.anomalies.map((anomaly, index) => {
 		if (anomaly.allocation !== null)
 			pushToMap(model.anomaliesByAllocation, anomaly.allocation, index);
 		if (anomaly.call !== null)
 			pushToMap(model.anomaliesByCall, anomaly.call, index);
+		return anomalyRank(anomaly.kind);
 	});
+	// Most urgent kind first, and the report's order (time order) within a kind.
+	model.anomalyOrder = Uint32Array.from(ranks.keys()).sort((a, b) => ranks[a] - ranks[b] || a - b);
 }
 
 // Maps record ids to record indexes: a typed array when the ids are dense, as `cgomal report`

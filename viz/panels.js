@@ -5,7 +5,7 @@
 
 import { formatDuration, formatTime, formatAbsolute, parseDuration } from './time.js';
 import { formatBytes, formatCount, parseBytes } from './units.js';
-import { KINDS, STATES, allocationsBetween, callOfAllocation, gcCycleOfAllocation } from './model.js';
+import { KINDS, STATES, allocationsBetween, callOfAllocation, gcCycleOfAllocation, anomalyRank } from './model.js';
 import { emptyFilter } from './filter.js';
 import { COLOURS } from './render.js';
 
@@ -239,23 +239,25 @@ export function fillAnomalyKinds(select, model) {
 	for (const anomaly of model.report.anomalies)
 		counts.set(anomaly.kind, (counts.get(anomaly.kind) || 0) + 1);
 	const options = [el('option', { value: '' }, `all kinds (${formatCount(model.report.anomalies.length)})`)];
-	for (const [kind, count] of [...counts].sort())
+	const byRank = [...counts].sort(([a], [b]) => anomalyRank(a) - anomalyRank(b) || (a < b ? -1 : a > b ? 1 : 0));
+	for (const [kind, count] of byRank)
 		options.push(el('option', { value: kind }, `${kind} (${formatCount(count)})`));
 	select.replaceChildren(...options);
 }
 
 // Lists the anomalies of KIND ('' for all) in LIST, the first LIMIT of them, each a link that
-// jumps to it.
+// jumps to it. The most urgent kinds come first (model.anomalyOrder).
 export function renderAnomalyList(list, model, kind, limit, actions) {
 	const items = [];
 	const anomalies = model.report.anomalies;
 	let matching = 0;
-	anomalies.forEach((anomaly, index) => {
+	for (const index of model.anomalyOrder) {
+		const anomaly = anomalies[index];
 		if (kind && anomaly.kind !== kind)
-			return;
+			continue;
 		matching++;
 		if (items.length >= limit)
-			return;
+			continue;
 		const where = `${anomaly.m !== null ? `M${anomaly.m}` : anomaly.tid !== null ? `thread ${anomaly.tid}` : ''} pid ${anomaly.pid}`;
 		items.push(el('li', { dataset: { testid: 'anomaly', kind: String(anomaly.kind) } },
 			el('span', { className: 'anomaly-kind' }, String(anomaly.kind)), ' ',
@@ -263,7 +265,7 @@ export function renderAnomalyList(list, model, kind, limit, actions) {
 			anomaly.uncertain ? el('span', { className: 'uncertain' }, ' · uncertain') : null,
 			el('br'),
 			linkButton(String(anomaly.message), () => actions.jumpToAnomaly(index), 'anomaly-link')));
-	});
+	}
 	if (matching === 0)
 		items.push(el('li', { className: 'hint' }, 'No anomalies.'));
 	else if (matching > limit)

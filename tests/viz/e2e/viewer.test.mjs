@@ -82,6 +82,10 @@ test('anomaly list shows each kind', async () => {
 	assert.equal(await items.count(), expected);
 	const kinds = new Set(await items.evaluateAll((nodes) => nodes.map((n) => n.dataset.kind)));
 	assert.deepEqual([...kinds].sort(), ['freed_while_pinned', 'live_at_end', 'unterminated_call']);
+	// The most urgent kind leads the list and the kind menu, whatever the report's order.
+	assert.equal(await items.first().getAttribute('data-kind'), 'freed_while_pinned');
+	const menu = await page.locator('#anomaly-kind option').evaluateAll((nodes) => nodes.map((n) => n.value));
+	assert.deepEqual(menu, ['', 'freed_while_pinned', 'unterminated_call', 'live_at_end']);
 	await page.selectOption('#anomaly-kind', 'freed_while_pinned');
 	assert.equal(await items.count(), report.anomalies.filter((a) => a.kind === 'freed_while_pinned').length);
 });

@@ -130,3 +130,19 @@ test('overlapping calls beyond the lanes', () => {
 	// The original span and six copies overlap at one moment: four lanes hold four of them.
 	assert.equal(track.callOverflow, 3);
 });
+
+test('anomalies order by urgency', () => {
+	const small = generateReport({ allocations: 200, processes: 1, ms: 2 });
+	const template = small.anomalies.find((a) => a.kind === 'freed_while_pinned');
+	small.anomalies.unshift({ ...template, kind: 'live_at_end', message: 'first in the report' });
+	small.anomalies.push({ ...template, kind: 'quarantine_breach', message: 'a kind from a later minor version' });
+	const m = buildModel(readReport(small, 'r.json'));
+	const kinds = [...m.anomalyOrder].map((index) => small.anomalies[index].kind);
+	assert.equal(kinds.length, small.anomalies.length);
+	assert.equal(kinds[0], 'freed_while_pinned');
+	assert.equal(kinds.at(-1), 'live_at_end');
+	assert.ok(kinds.indexOf('quarantine_breach') < kinds.indexOf('live_at_end'));
+	assert.ok(kinds.indexOf('unterminated_call') > kinds.lastIndexOf('freed_while_pinned'));
+	const liveAtEnd = [...m.anomalyOrder].filter((index) => small.anomalies[index].kind === 'live_at_end');
+	assert.deepEqual(liveAtEnd, [...liveAtEnd].sort((a, b) => a - b), 'report order within a kind');
+});
