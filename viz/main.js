@@ -303,9 +303,12 @@ function attachControls() {
 			fillTrackOptions(form, state.model);
 		applyFilters();
 	});
+	// Opening a report resets the form too. Its model shows everything already, and packing a
+	// million lifetimes into lanes again would cost a noticeable moment.
 	form.addEventListener('reset', () => setTimeout(() => {
 		fillTrackOptions(form, state.model);
-		applyFilters();
+		if (!isEmptyFilter(state.filter))
+			applyFilters();
 	}, 0));
 
 	document.addEventListener('keydown', (event) => {
