@@ -10,6 +10,10 @@
  * samples are buffered per series and spilled to a temporary file in
  * chunks. The finish function copies the sections into the document in
  * their fixed order. Memory use is one chunk per series plus the peaks.
+ *
+ * The same writer also prints the columnar form that the viewer page
+ * embeds (json_columns.h). The two finish functions only read the
+ * temporary files, so a run may call both, one after the other.
  */
 #include "writers.h"
 
@@ -20,6 +24,7 @@
 #include <string.h>
 
 #include "../engine/table.h"
+#include "json_columns.h"
 #include "json_line.h"
 #include "record_codec.h"
 
@@ -90,6 +95,14 @@ struct cg_json_writer {
 	char *buffer;          /* owned, RECORD_BUFFER_SIZE bytes */
 	struct json_line line; /* the record being built */
 	int err;               /* first write error */
+	/* An address above 2^53 - 1 was met, so the columnar form prints that column as strings. */
+	bool addr_above_exact, fn_above_exact;
+};
+
+/* The two forms of the document. */
+enum layout {
+	LAYOUT_RECORDS, /* the plain report: arrays of records */
+	LAYOUT_COLUMNS, /* the columnar form of the viewer page */
 };
 
 static const char *const section_names[SECTION_COUNT] = {
@@ -313,17 +326,23 @@ static int section_append_binary(struct cg_json_writer *writer, enum section sec
 
 static int on_allocation(void *data, const struct lt_allocation *record)
 {
+	struct cg_json_writer *writer = data;
 	uint8_t bytes[CG_RECORD_MAX_BYTES];
 
-	return section_append_binary(data, SECTION_ALLOCATIONS, bytes,
+	if (record->addr > JSON_MAX_EXACT_INTEGER)
+		writer->addr_above_exact = true;
+	return section_append_binary(writer, SECTION_ALLOCATIONS, bytes,
 	                             cg_record_encode_allocation(bytes, record));
 }
 
 static int on_call(void *data, const struct lt_call *record)
 {
+	struct cg_json_writer *writer = data;
 	uint8_t bytes[CG_RECORD_MAX_BYTES];
 
-	return section_append_binary(data, SECTION_CALLS, bytes,
+	if (record->has_fn && record->fn > JSON_MAX_EXACT_INTEGER)
+		writer->fn_above_exact = true;
+	return section_append_binary(writer, SECTION_CALLS, bytes,
 	                             cg_record_encode_call(bytes, record));
 }
 
@@ -532,46 +551,97 @@ static int compare_series(const void *a, const void *b)
 	return (int)left->name - (int)right->name;
 }
 
-/* Longest printed sample: ", [" + 20 digits + ", " + 16 digits + "]". */
+/* Longest printed sample: ", [" + 16 digits + ", " + 16 digits + "]", or "," + 20 characters. */
 #define SAMPLE_TEXT_MAX 48
 
-/* Prints samples as "[TIME, VALUE]", with ", " before every sample but the first. */
-static int write_samples(FILE *out, const struct sample *samples, uint32_t count, bool *first)
+/* Output of one pass over a series' samples. */
+enum sample_field {
+	SAMPLE_PAIRS,  /* "[TIME, VALUE]" pairs, with ", " between them: the plain report */
+	SAMPLE_TIMES,  /* the delta column of the times: the columnar form */
+	SAMPLE_VALUES, /* the delta column of the values */
+};
+
+struct sample_printer {
+	FILE *out; /* borrowed */
+	enum sample_field field;
+	bool first;
+	int64_t previous; /* last time or value, for the delta columns */
+};
+
+static int64_t sample_exact(uint64_t value)
+{
+	return value > JSON_MAX_EXACT_INTEGER ? (int64_t)JSON_MAX_EXACT_INTEGER : (int64_t)value;
+}
+
+/* Prints samples in the form that printer->field selects, buffered before each write. */
+static int write_samples(struct sample_printer *printer, const struct sample *samples,
+                         uint32_t count)
 {
 	char text[SERIES_CHUNK_SAMPLES * SAMPLE_TEXT_MAX];
 	size_t length = 0;
 
 	for (uint32_t i = 0; i < count; i++) {
-		uint64_t value = samples[i].value > JSON_MAX_EXACT_INTEGER ? JSON_MAX_EXACT_INTEGER
-		                                                           : samples[i].value;
+		/* on_counter() stores a negative time as 0, so the cast keeps the value. */
+		int64_t time = sample_exact((uint64_t)samples[i].time);
+		int64_t value = sample_exact(samples[i].value);
 
 		if (length + SAMPLE_TEXT_MAX > sizeof(text)) {
-			if (fwrite(text, 1, length, out) != length)
+			if (fwrite(text, 1, length, printer->out) != length)
 				return -EIO;
 			length = 0;
 		}
-		if (!*first) {
+		if (printer->field != SAMPLE_PAIRS) {
+			int64_t number = printer->field == SAMPLE_TIMES ? time : value;
+
+			if (!printer->first)
+				text[length++] = ',';
+			length += cg_columns_format_int(text + length, number - printer->previous);
+			printer->previous = number;
+			printer->first = false;
+			continue;
+		}
+		if (!printer->first) {
 			text[length++] = ',';
 			text[length++] = ' ';
 		}
-		*first = false;
+		printer->first = false;
 		text[length++] = '[';
-		length += json_format_uint(text + length, (uint64_t)samples[i].time);
+		length += json_format_uint(text + length, (uint64_t)time);
 		text[length++] = ',';
 		text[length++] = ' ';
-		length += json_format_uint(text + length, value);
+		length += json_format_uint(text + length, (uint64_t)value);
 		text[length++] = ']';
 	}
-	if (length && fwrite(text, 1, length, out) != length)
+	if (length && fwrite(text, 1, length, printer->out) != length)
 		return -EIO;
 	return 0;
 }
 
-static int write_series(struct cg_json_writer *writer, FILE *out, const struct series *series)
+/* Prints the samples of a series in time order: the spilled chunks, the buffer, the last one. */
+static int write_series_samples(struct cg_json_writer *writer, const struct series *series,
+                                struct sample_printer *printer)
 {
 	struct sample chunk[SERIES_CHUNK_SAMPLES];
-	bool first = true;
 	int err = 0;
+
+	for (uint32_t c = 0; c < series->chunk_count && !err; c++) {
+		if (fseek(writer->spill, series->chunk_offsets[c], SEEK_SET) != 0 ||
+		    fread(chunk, sizeof(chunk), 1, writer->spill) != 1)
+			return -EIO;
+		err = write_samples(printer, chunk, SERIES_CHUNK_SAMPLES);
+	}
+	if (!err)
+		err = write_samples(printer, series->buffer, series->buffered);
+	if (!err && series->has_last)
+		err = write_samples(printer, &series->last, 1);
+	return err;
+}
+
+static int write_series(struct cg_json_writer *writer, FILE *out, const struct series *series,
+                        enum layout layout)
+{
+	struct sample_printer printer = {out, SAMPLE_PAIRS, true, 0};
+	int err;
 
 	if (fprintf(out, "{\"trace\": %" PRIu32 ", \"pid\": %" PRId64 ", \"m\": ", series->trace,
 	            series->pid) < 0)
@@ -580,24 +650,27 @@ static int write_series(struct cg_json_writer *writer, FILE *out, const struct s
 		fputs("null", out);
 	else
 		fprintf(out, "%" PRId64, series->m);
-	fprintf(out, ", \"name\": \"%s\", \"unit\": \"bytes\", \"samples\": [",
+	fprintf(out, ", \"name\": \"%s\", \"unit\": \"bytes\", ",
 	        lt_counter_name_text(series->name));
-	for (uint32_t c = 0; c < series->chunk_count && !err; c++) {
-		if (fseek(writer->spill, series->chunk_offsets[c], SEEK_SET) != 0 ||
-		    fread(chunk, sizeof(chunk), 1, writer->spill) != 1)
-			return -EIO;
-		err = write_samples(out, chunk, SERIES_CHUNK_SAMPLES, &first);
+	if (layout == LAYOUT_RECORDS) {
+		fputs("\"samples\": [", out);
+		err = write_series_samples(writer, series, &printer);
+	} else {
+		fputs("\"times\": [", out);
+		printer.field = SAMPLE_TIMES;
+		err = write_series_samples(writer, series, &printer);
+		if (!err && fputs("], \"values\": [", out) == EOF)
+			err = -EIO;
+		printer = (struct sample_printer){out, SAMPLE_VALUES, true, 0};
+		if (!err)
+			err = write_series_samples(writer, series, &printer);
 	}
-	if (!err)
-		err = write_samples(out, series->buffer, series->buffered, &first);
-	if (!err && series->has_last)
-		err = write_samples(out, &series->last, 1, &first);
-	if (!err && fputs("]}", out) < 0)
+	if (!err && fputs("]}", out) == EOF)
 		err = -EIO;
 	return err;
 }
 
-static int write_counters(struct cg_json_writer *writer, FILE *out)
+static int write_counters(struct cg_json_writer *writer, FILE *out, enum layout layout)
 {
 	struct series **all = NULL;
 	size_t count = writer->series.count, n = 0, cursor = 0;
@@ -616,7 +689,7 @@ static int write_counters(struct cg_json_writer *writer, FILE *out)
 	}
 	for (size_t i = 0; i < n && !err; i++) {
 		fputs(i ? ",\n    " : "\n    ", out);
-		err = write_series(writer, out, all[i]);
+		err = write_series(writer, out, all[i], layout);
 	}
 	free(all);
 	if (!err && fputs(n ? "\n  ],\n" : "],\n", out) < 0)
@@ -862,30 +935,12 @@ static cJSON *json_summary(struct cg_json_writer *writer, const struct cg_report
 	return root;
 }
 
-int cg_json_writer_finish(struct cg_json_writer *writer, FILE *out, const struct cg_report_end *end)
+/* One line per summary section, like the records above. */
+static int write_summary(struct cg_json_writer *writer, FILE *out, const struct cg_report_end *end)
 {
-	const struct cg_reader_result *reader = end->reader;
-	cJSON *summary;
-	int err = writer->err;
+	cJSON *summary = json_summary(writer, end);
+	int err = 0;
 
-	if (err)
-		return err;
-	fprintf(out, "{\n  \"format\": \"%s\",\n  \"version\": \"%s\",\n  \"time_unit\": \"ns\",\n",
-	        CG_REPORT_FORMAT, CG_REPORT_VERSION);
-	fprintf(out, "  \"origin\": \"%" PRId64 "\",\n  \"end\": %" PRId64 ",\n",
-	        reader->has_origin ? reader->origin : 0, reader->end);
-	fprintf(out, "  \"generator\": {\"name\": \"cgomal\", \"version\": \"%s\"},\n",
-	        end->generator_version);
-	err = write_traces(writer, out, reader);
-	for (int section = 0; section < SECTION_COUNT && !err; section++)
-		err = copy_section(writer, out, section);
-	if (!err)
-		err = write_counters(writer, out);
-	if (err)
-		return err;
-
-	/* One line per summary section, like the records above. */
-	summary = json_summary(writer, end);
 	if (!summary)
 		return -ENOMEM;
 	fputs("  \"summary\": {", out);
@@ -901,12 +956,76 @@ int cg_json_writer_finish(struct cg_json_writer *writer, FILE *out, const struct
 		free(text);
 	}
 	cJSON_Delete(summary);
+	return err;
+}
+
+/* Prints the members "threads", "calls" and "allocations" of the columnar form. */
+static int write_columns(struct cg_json_writer *writer, FILE *out)
+{
+	const struct section_file *calls = &writer->sections[SECTION_CALLS];
+	const struct section_file *allocations = &writer->sections[SECTION_ALLOCATIONS];
+	struct cg_columns *columns = cg_columns_create();
+	int err;
+
+	if (!columns)
+		return -ENOMEM;
+	err = cg_columns_read_calls(columns, calls->file, calls->records, writer->fn_above_exact);
+	if (!err)
+		err = cg_columns_read_allocations(columns, allocations->file, allocations->records,
+		                                  writer->addr_above_exact);
+	if (!err)
+		err = cg_columns_write(columns, out);
+	cg_columns_destroy(columns);
+	return err;
+}
+
+static int write_document(struct cg_json_writer *writer, FILE *out, const struct cg_report_end *end,
+                          enum layout layout)
+{
+	const struct cg_reader_result *reader = end->reader;
+	int err = writer->err;
+
+	if (err)
+		return err;
+	fprintf(out, "{\n  \"format\": \"%s\",\n  \"version\": \"%s\",\n", CG_REPORT_FORMAT,
+	        CG_REPORT_VERSION);
+	if (layout == LAYOUT_COLUMNS)
+		fputs("  \"layout\": \"columns\",\n", out);
+	fputs("  \"time_unit\": \"ns\",\n", out);
+	fprintf(out, "  \"origin\": \"%" PRId64 "\",\n  \"end\": %" PRId64 ",\n",
+	        reader->has_origin ? reader->origin : 0, reader->end);
+	fprintf(out, "  \"generator\": {\"name\": \"cgomal\", \"version\": \"%s\"},\n",
+	        end->generator_version);
+	err = write_traces(writer, out, reader);
+	for (int section = 0; section < SECTION_COUNT && !err; section++) {
+		if (layout == LAYOUT_RECORDS)
+			err = copy_section(writer, out, section);
+		else if (section == SECTION_CALLS)
+			err = write_columns(writer, out);
+		else if (section != SECTION_ALLOCATIONS)
+			err = copy_section(writer, out, section);
+	}
+	if (!err)
+		err = write_counters(writer, out, layout);
+	if (!err)
+		err = write_summary(writer, out, end);
 	if (err)
 		return err;
 	fputs("\n  }\n}\n", out);
 	if (fflush(out) != 0 || ferror(out))
 		return -EIO;
 	return 0;
+}
+
+int cg_json_writer_finish(struct cg_json_writer *writer, FILE *out, const struct cg_report_end *end)
+{
+	return write_document(writer, out, end, LAYOUT_RECORDS);
+}
+
+int cg_json_writer_finish_columns(struct cg_json_writer *writer, FILE *out,
+                                  const struct cg_report_end *end)
+{
+	return write_document(writer, out, end, LAYOUT_COLUMNS);
 }
 
 /* ---- Life cycle ---- */

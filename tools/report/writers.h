@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The writers of `cgomal report`: the lifetime report (JSON, through
- * cJSON), Chrome Trace Event JSON, and a text summary. Each JSON writer
- * is a struct lt_sink that receives records as the engine ends them and
- * completes its document in its finish function.
+ * cJSON) in its plain and its columnar form, Chrome Trace Event JSON, and
+ * a text summary. Each JSON writer is a struct lt_sink that receives
+ * records as the engine ends them and completes its document in its finish
+ * function.
  *
  * Error convention: 0 or a negative errno; write errors come back as -EIO.
  */
@@ -40,6 +41,14 @@ void cg_json_writer_sink(struct cg_json_writer *writer, struct lt_sink *sink);
 /* Writes the whole document to out. */
 int cg_json_writer_finish(struct cg_json_writer *writer, FILE *out,
                           const struct cg_report_end *end);
+
+/*
+ * Writes the whole document to out in the columnar form that the viewer
+ * page embeds (`"layout": "columns"`, see docs/report-format.md). May be
+ * called before or after cg_json_writer_finish() on the same writer.
+ */
+int cg_json_writer_finish_columns(struct cg_json_writer *writer, FILE *out,
+                                  const struct cg_report_end *end);
 void cg_json_writer_destroy(struct cg_json_writer *writer);
 
 /* ---- Chrome Trace Event JSON ---- */

@@ -1,0 +1,644 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The thread table and the call and allocation columns of the report's
+ * columnar form (see json_columns.h).
+ *
+ * One pass over each binary section appends every record's values to all
+ * of that section's columns, and each column spills its text to its own
+ * temporary file. Decoding a section once per column instead, straight to
+ * the output, would cost 21 decoding passes: on bench/report/make-trace.sh's
+ * 1,000,000 lifetimes (Release build, 2-core VM) one pass decoded the
+ * allocations in 40 ms and the calls in 28 ms, while this whole step, the
+ * temporary files included, took 210 ms, against an estimated 850 ms.
+ */
+#include "json_columns.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../engine/table.h"
+#include "json_line.h"
+#include "record_codec.h"
+
+/*
+ * Bytes of one column's text kept in memory before they go to the column's
+ * temporary file: 21 columns hold at most 1.3 MiB, whatever the number of
+ * records.
+ */
+#define COLUMN_BUFFER_SIZE (64 * 1024)
+
+/*
+ * Maximum length of one value with the comma before it: a quoted "0x" and
+ * 16 hex digits, or a minus sign and 19 digits.
+ */
+#define COLUMN_VALUE_MAX 24
+
+/* Names that an enum column indexes: the enum's names, then any other name met. */
+#define NAME_LIST_MAX 8
+
+enum column_form {
+	COLUMN_VALUES,      /* each value as it is */
+	COLUMN_DELTAS,      /* each value minus the previous one, the first minus 0 */
+	COLUMN_HEX_STRINGS, /* addresses as "0x..." strings */
+};
+
+struct column {
+	const char *name;
+	enum column_form form;
+	char *text; /* owned, COLUMN_BUFFER_SIZE bytes */
+	size_t length;
+	FILE *file; /* owned temporary file with the earlier text, or NULL while all of it fits */
+	uint64_t count;
+	int64_t previous; /* last value of a delta column */
+};
+
+struct name_list {
+	const char *names[NAME_LIST_MAX]; /* borrowed static strings */
+	size_t count;
+};
+
+/* A record's (trace, pid, m, tid) as the plain report prints them, LT_NONE for null. */
+struct thread {
+	uint32_t trace;
+	int64_t pid, m, tid;
+};
+
+enum call_column {
+	CALL_ID,
+	CALL_FLAGS,
+	CALL_THREAD,
+	CALL_DEPTH,
+	CALL_KIND,
+	CALL_FN,
+	CALL_ENTRY,
+	CALL_EXIT,
+	CALL_COLUMN_COUNT,
+};
+
+enum allocation_column {
+	ALLOCATION_ID,
+	ALLOCATION_FLAGS,
+	ALLOCATION_THREAD,
+	ALLOCATION_KIND,
+	ALLOCATION_STATE,
+	ALLOCATION_OBJECT_ID,
+	ALLOCATION_ADDR,
+	ALLOCATION_SIZE,
+	ALLOCATION_DEPTH,
+	ALLOCATION_ALLOC,
+	ALLOCATION_RELEASE,
+	ALLOCATION_FREE,
+	ALLOCATION_GC_CYCLE,
+	ALLOCATION_COLUMN_COUNT,
+};
+
+struct cg_columns {
+	struct thread *threads; /* owned, in order of first use */
+	size_t thread_count, thread_capacity;
+	struct lt_table thread_index; /* hash of a thread -> its index + 1 (never NULL) */
+	size_t last_thread;           /* index of the latest thread looked up */
+
+	struct column calls[CALL_COLUMN_COUNT];
+	struct column allocations[ALLOCATION_COLUMN_COUNT];
+	uint64_t call_count, allocation_count;
+	struct name_list call_kinds, allocation_kinds, allocation_states;
+};
+
+/* Column names and forms in output order; an address column's form is set when reading. */
+static const struct column call_layout[CALL_COLUMN_COUNT] = {
+        [CALL_ID] = {.name = "id", .form = COLUMN_DELTAS},
+        [CALL_FLAGS] = {.name = "flags"},
+        [CALL_THREAD] = {.name = "thread"},
+        [CALL_DEPTH] = {.name = "depth"},
+        [CALL_KIND] = {.name = "kind"},
+        [CALL_FN] = {.name = "fn", .form = COLUMN_DELTAS},
+        [CALL_ENTRY] = {.name = "entry", .form = COLUMN_DELTAS},
+        [CALL_EXIT] = {.name = "exit"},
+};
+
+static const struct column allocation_layout[ALLOCATION_COLUMN_COUNT] = {
+        [ALLOCATION_ID] = {.name = "id", .form = COLUMN_DELTAS},
+        [ALLOCATION_FLAGS] = {.name = "flags"},
+        [ALLOCATION_THREAD] = {.name = "thread"},
+        [ALLOCATION_KIND] = {.name = "kind"},
+        [ALLOCATION_STATE] = {.name = "state"},
+        [ALLOCATION_OBJECT_ID] = {.name = "object_id", .form = COLUMN_DELTAS},
+        [ALLOCATION_ADDR] = {.name = "addr", .form = COLUMN_DELTAS},
+        [ALLOCATION_SIZE] = {.name = "size"},
+        [ALLOCATION_DEPTH] = {.name = "depth"},
+        [ALLOCATION_ALLOC] = {.name = "alloc", .form = COLUMN_DELTAS},
+        [ALLOCATION_RELEASE] = {.name = "release"},
+        [ALLOCATION_FREE] = {.name = "free"},
+        [ALLOCATION_GC_CYCLE] = {.name = "gc_cycle", .form = COLUMN_DELTAS},
+};
+
+/* Flag bits of the calls' `flags` column. */
+#define CALL_UNCERTAIN 0x1
+#define CALL_HAS_FN    0x2
+#define CALL_HAS_ENTRY 0x4
+#define CALL_HAS_EXIT  0x8
+
+/* Flag bits of the allocations' `flags` column. */
+#define ALLOCATION_UNCERTAIN     0x01
+#define ALLOCATION_HAS_OBJECT_ID 0x02
+#define ALLOCATION_HAS_DEPTH     0x04
+#define ALLOCATION_HAS_ALLOC     0x08
+#define ALLOCATION_HAS_RELEASE   0x10
+#define ALLOCATION_HAS_FREE      0x20
+#define ALLOCATION_HAS_GC_CYCLE  0x40
+
+/* ---- Values as the plain report prints them ---- */
+
+/* A field that the plain report prints with json_line_uint(): clamped to 2^53 - 1. */
+static int64_t exact_uint(uint64_t value)
+{
+	return value > JSON_MAX_EXACT_INTEGER ? (int64_t)JSON_MAX_EXACT_INTEGER : (int64_t)value;
+}
+
+/* A field printed with json_line_optional(): LT_NONE (null) when negative, else clamped. */
+static int64_t exact_optional(int64_t value)
+{
+	return value < 0 ? LT_NONE : exact_uint((uint64_t)value);
+}
+
+size_t cg_columns_format_int(char *out, int64_t value)
+{
+	if (value >= 0)
+		return json_format_uint(out, (uint64_t)value);
+	*out = '-';
+	/* The magnitude of INT64_MIN does not fit an int64_t, so negate in unsigned arithmetic. */
+	return 1 + json_format_uint(out + 1, (uint64_t)0 - (uint64_t)value);
+}
+
+/* Formats "0x..." in quotes, the plain report's form of an address; returns the length. */
+static size_t format_hex_string(char *out, uint64_t value)
+{
+	static const char hex_digits[] = "0123456789abcdef";
+	char digits[16];
+	size_t n = 0, length = 0;
+
+	do {
+		digits[n++] = hex_digits[value & 0xf];
+		value >>= 4;
+	} while (value);
+	out[length++] = '"';
+	out[length++] = '0';
+	out[length++] = 'x';
+	while (n)
+		out[length++] = digits[--n];
+	out[length++] = '"';
+	return length;
+}
+
+/* ---- Columns ---- */
+
+static int column_init(struct column *column, const struct column *layout)
+{
+	*column = *layout;
+	column->text = malloc(COLUMN_BUFFER_SIZE);
+	return column->text ? 0 : -ENOMEM;
+}
+
+static void column_destroy(struct column *column)
+{
+	if (column->file)
+		fclose(column->file);
+	free(column->text);
+	memset(column, 0, sizeof(*column));
+}
+
+/* Moves the buffered text to the column's temporary file, creating it on first use. */
+static int column_spill(struct column *column)
+{
+	if (!column->file) {
+		column->file = tmpfile();
+		if (!column->file)
+			return errno ? -errno : -EIO;
+	}
+	if (fwrite(column->text, 1, column->length, column->file) != column->length)
+		return -EIO;
+	column->length = 0;
+	return 0;
+}
+
+/* Makes room for one more value, with the comma before it. */
+static int column_reserve(struct column *column)
+{
+	int err = 0;
+
+	if (column->length + COLUMN_VALUE_MAX > COLUMN_BUFFER_SIZE)
+		err = column_spill(column);
+	if (!err && column->count)
+		column->text[column->length++] = ',';
+	column->count++;
+	return err;
+}
+
+/* Appends an integer; a delta column stores its difference to the previous one. */
+static int column_put(struct column *column, int64_t value)
+{
+	int err = column_reserve(column);
+
+	if (err)
+		return err;
+	if (column->form == COLUMN_DELTAS) {
+		int64_t delta = value - column->previous;
+
+		column->previous = value;
+		value = delta;
+	}
+	column->length += cg_columns_format_int(column->text + column->length, value);
+	return 0;
+}
+
+/* Appends an address: an integer when the column's addresses all fit a double, else a string. */
+static int column_put_address(struct column *column, uint64_t address)
+{
+	int err;
+
+	if (column->form != COLUMN_HEX_STRINGS)
+		return column_put(column, (int64_t)address);
+	err = column_reserve(column);
+	if (!err)
+		column->length += format_hex_string(column->text + column->length, address);
+	return err;
+}
+
+/* Writes `"name": [values]` to out, the text from the temporary file first. */
+static int column_write(struct column *column, FILE *out)
+{
+	char chunk[65536];
+	size_t n;
+
+	if (fprintf(out, "      \"%s\": [", column->name) < 0)
+		return -EIO;
+	if (column->file) {
+		if (fflush(column->file) != 0 || fseek(column->file, 0, SEEK_SET) != 0)
+			return -EIO;
+		while ((n = fread(chunk, 1, sizeof(chunk), column->file)) > 0) {
+			if (fwrite(chunk, 1, n, out) != n)
+				return -EIO;
+		}
+		if (ferror(column->file))
+			return -EIO;
+	}
+	if (fwrite(column->text, 1, column->length, out) != column->length ||
+	    fputc(']', out) == EOF)
+		return -EIO;
+	return 0;
+}
+
+static int columns_write_all(struct column *columns, size_t count, FILE *out)
+{
+	int err = 0;
+
+	if (fputs("    \"columns\": {\n", out) == EOF)
+		return -EIO;
+	for (size_t i = 0; i < count && !err; i++) {
+		err = column_write(&columns[i], out);
+		if (!err && fputs(i + 1 < count ? ",\n" : "\n", out) == EOF)
+			err = -EIO;
+	}
+	if (!err && fputs("    }\n", out) == EOF)
+		err = -EIO;
+	return err;
+}
+
+/* ---- Names and threads ---- */
+
+/* Returns the index of name, appending it when it is new; -ENOMEM past NAME_LIST_MAX names. */
+static int name_index(struct name_list *list, const char *name)
+{
+	/* The name functions return static strings, so a pointer match is the usual case. */
+	for (size_t i = 0; i < list->count; i++) {
+		if (list->names[i] == name || strcmp(list->names[i], name) == 0)
+			return (int)i;
+	}
+	if (list->count == NAME_LIST_MAX)
+		return -ENOMEM;
+	list->names[list->count] = name;
+	return (int)list->count++;
+}
+
+static int names_write(const struct name_list *list, const char *key, FILE *out)
+{
+	if (fprintf(out, "    \"%s\": [", key) < 0)
+		return -EIO;
+	for (size_t i = 0; i < list->count; i++) {
+		if (fprintf(out, "%s\"%s\"", i ? "," : "", list->names[i]) < 0)
+			return -EIO;
+	}
+	return fputs("],\n", out) == EOF ? -EIO : 0;
+}
+
+static bool thread_equal(const struct thread *a, const struct thread *b)
+{
+	return a->trace == b->trace && a->pid == b->pid && a->m == b->m && a->tid == b->tid;
+}
+
+static uint64_t thread_hash(const struct thread *thread)
+{
+	/* Mixed, not packed: equal threads only need equal keys, and collisions are probed. */
+	uint64_t key = ((uint64_t)thread->trace << 48) ^ (uint64_t)thread->pid;
+
+	key ^= (uint64_t)(thread->m + 1) * 0x9e3779b97f4a7c15ULL;
+	return key ^ (uint64_t)(thread->tid + 1) * 0xc2b2ae3d27d4eb4fULL;
+}
+
+/* Returns the index of thread in the table, adding it when first used; -ENOMEM on failure. */
+static int64_t thread_lookup(struct cg_columns *columns, const struct thread *thread)
+{
+	uint64_t key;
+	void *value;
+
+	if (columns->thread_count && thread_equal(&columns->threads[columns->last_thread], thread))
+		return (int64_t)columns->last_thread;
+	key = thread_hash(thread);
+	/* The table stores index + 1, because it takes no NULL value. Probe past collisions. */
+	while ((value = lt_table_get(&columns->thread_index, key))) {
+		size_t index = (size_t)(uintptr_t)value - 1;
+
+		if (thread_equal(&columns->threads[index], thread)) {
+			columns->last_thread = index;
+			return (int64_t)index;
+		}
+		key++;
+	}
+	if (columns->thread_count == columns->thread_capacity) {
+		size_t capacity = columns->thread_capacity ? columns->thread_capacity * 2 : 16;
+		struct thread *grown = realloc(columns->threads, capacity * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		columns->threads = grown;
+		columns->thread_capacity = capacity;
+	}
+	if (lt_table_put(&columns->thread_index, key,
+	                 (void *)(uintptr_t)(columns->thread_count + 1)))
+		return -ENOMEM;
+	columns->threads[columns->thread_count] = *thread;
+	columns->last_thread = columns->thread_count;
+	return (int64_t)columns->thread_count++;
+}
+
+static void format_optional(char *out, size_t *length, int64_t value)
+{
+	if (value < 0) {
+		memcpy(out + *length, "null", 4);
+		*length += 4;
+	} else {
+		*length += cg_columns_format_int(out + *length, value);
+	}
+}
+
+static int threads_write(const struct cg_columns *columns, FILE *out)
+{
+	if (fputs("  \"threads\": [", out) == EOF)
+		return -EIO;
+	for (size_t i = 0; i < columns->thread_count; i++) {
+		const struct thread *thread = &columns->threads[i];
+		char text[128];
+		size_t length = 0;
+
+		length += json_format_uint(text, thread->trace);
+		text[length++] = ',';
+		length += cg_columns_format_int(text + length, thread->pid);
+		text[length++] = ',';
+		format_optional(text, &length, thread->m);
+		text[length++] = ',';
+		format_optional(text, &length, thread->tid);
+		if (fprintf(out, "%s[%.*s]", i ? ",\n    " : "\n    ", (int)length, text) < 0)
+			return -EIO;
+	}
+	return fputs(columns->thread_count ? "\n  ],\n" : "],\n", out) == EOF ? -EIO : 0;
+}
+
+/* ---- Records ---- */
+
+static int put_call(struct cg_columns *columns, const struct lt_call *call)
+{
+	struct column *column = columns->calls;
+	struct thread thread = {call->trace, exact_uint((uint64_t)call->pid), exact_uint(call->m),
+	                        exact_optional(call->tid)};
+	int64_t entry = exact_optional(call->entry);
+	int64_t exit = exact_optional(call->exit);
+	int64_t thread_index = thread_lookup(columns, &thread);
+	int kind = name_index(&columns->call_kinds, lt_call_kind_name(call->kind));
+	unsigned flags = (call->uncertain ? CALL_UNCERTAIN : 0) | (call->has_fn ? CALL_HAS_FN : 0) |
+	                 (entry >= 0 ? CALL_HAS_ENTRY : 0) | (exit >= 0 ? CALL_HAS_EXIT : 0);
+	int err = 0;
+
+	if (thread_index < 0)
+		return (int)thread_index;
+	if (kind < 0)
+		return kind;
+	err = column_put(&column[CALL_ID], exact_uint(call->id));
+	err = err ? err : column_put(&column[CALL_FLAGS], flags);
+	err = err ? err : column_put(&column[CALL_THREAD], thread_index);
+	err = err ? err : column_put(&column[CALL_DEPTH], exact_uint(call->depth));
+	err = err ? err : column_put(&column[CALL_KIND], kind);
+	if (!err && call->has_fn)
+		err = column_put_address(&column[CALL_FN], call->fn);
+	if (!err && entry >= 0)
+		err = column_put(&column[CALL_ENTRY], entry);
+	/* exit is stored relative to entry, so it stays small. */
+	if (!err && exit >= 0)
+		err = column_put(&column[CALL_EXIT], entry >= 0 ? exit - entry : exit);
+	return err;
+}
+
+/*
+ * Puts the times that are not null: alloc as a delta, release relative to
+ * alloc, and free relative to the latest of the two, so that they stay small.
+ */
+static int put_allocation_times(struct column *column, int64_t alloc, int64_t release,
+                                int64_t free_time)
+{
+	int64_t before_free = release >= 0 ? release : alloc;
+	int err = 0;
+
+	if (alloc >= 0)
+		err = column_put(&column[ALLOCATION_ALLOC], alloc);
+	if (!err && release >= 0)
+		err = column_put(&column[ALLOCATION_RELEASE],
+		                 alloc >= 0 ? release - alloc : release);
+	if (!err && free_time >= 0)
+		err = column_put(&column[ALLOCATION_FREE],
+		                 before_free >= 0 ? free_time - before_free : free_time);
+	return err;
+}
+
+static int put_allocation(struct cg_columns *columns, const struct lt_allocation *allocation)
+{
+	struct column *column = columns->allocations;
+	struct thread thread = {allocation->trace, exact_uint((uint64_t)allocation->pid),
+	                        exact_optional(allocation->m), exact_optional(allocation->tid)};
+	int64_t depth = exact_optional(allocation->depth);
+	int64_t alloc = exact_optional(allocation->alloc);
+	int64_t release = exact_optional(allocation->release);
+	int64_t free_time = exact_optional(allocation->free);
+	int64_t gc_cycle = exact_optional(allocation->gc_cycle);
+	int64_t thread_index = thread_lookup(columns, &thread);
+	int kind = name_index(&columns->allocation_kinds, lt_alloc_kind_name(allocation->kind));
+	int state = name_index(&columns->allocation_states, lt_alloc_state_name(allocation->state));
+	unsigned flags = (allocation->uncertain ? ALLOCATION_UNCERTAIN : 0) |
+	                 (allocation->has_object_id ? ALLOCATION_HAS_OBJECT_ID : 0) |
+	                 (depth >= 0 ? ALLOCATION_HAS_DEPTH : 0) |
+	                 (alloc >= 0 ? ALLOCATION_HAS_ALLOC : 0) |
+	                 (release >= 0 ? ALLOCATION_HAS_RELEASE : 0) |
+	                 (free_time >= 0 ? ALLOCATION_HAS_FREE : 0) |
+	                 (gc_cycle >= 0 ? ALLOCATION_HAS_GC_CYCLE : 0);
+	int err = 0;
+
+	if (thread_index < 0)
+		return (int)thread_index;
+	if (kind < 0)
+		return kind;
+	if (state < 0)
+		return state;
+	err = column_put(&column[ALLOCATION_ID], exact_uint(allocation->id));
+	err = err ? err : column_put(&column[ALLOCATION_FLAGS], flags);
+	err = err ? err : column_put(&column[ALLOCATION_THREAD], thread_index);
+	err = err ? err : column_put(&column[ALLOCATION_KIND], kind);
+	err = err ? err : column_put(&column[ALLOCATION_STATE], state);
+	if (!err && allocation->has_object_id)
+		err = column_put(&column[ALLOCATION_OBJECT_ID], exact_uint(allocation->object_id));
+	err = err ? err : column_put_address(&column[ALLOCATION_ADDR], allocation->addr);
+	err = err ? err : column_put(&column[ALLOCATION_SIZE], exact_uint(allocation->size));
+	if (!err && depth >= 0)
+		err = column_put(&column[ALLOCATION_DEPTH], depth);
+	err = err ? err : put_allocation_times(column, alloc, release, free_time);
+	if (!err && gc_cycle >= 0)
+		err = column_put(&column[ALLOCATION_GC_CYCLE], gc_cycle);
+	return err;
+}
+
+/* ---- Sections ---- */
+
+/* Sets up a section's columns, clearing any from an earlier read. */
+static int columns_reset(struct column *columns, const struct column *layout, size_t count,
+                         size_t address_column, bool addresses_as_strings)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < count; i++) {
+		column_destroy(&columns[i]);
+		if (!err)
+			err = column_init(&columns[i], &layout[i]);
+	}
+	if (addresses_as_strings)
+		columns[address_column].form = COLUMN_HEX_STRINGS;
+	return err;
+}
+
+static int section_rewind(FILE *section)
+{
+	return fflush(section) != 0 || fseek(section, 0, SEEK_SET) != 0 ? -EIO : 0;
+}
+
+int cg_columns_read_calls(struct cg_columns *columns, FILE *section, uint64_t records,
+                          bool fn_as_strings)
+{
+	struct lt_call call;
+	int status = columns_reset(columns->calls, call_layout, CALL_COLUMN_COUNT, CALL_FN,
+	                           fn_as_strings);
+
+	columns->call_count = 0;
+	if (!status)
+		status = section_rewind(section);
+	if (status)
+		return status;
+	while ((status = cg_record_decode_call(section, &call)) == 1) {
+		status = put_call(columns, &call);
+		if (status)
+			return status;
+		columns->call_count++;
+	}
+	if (status == 0 && columns->call_count != records)
+		status = -EIO;
+	return status;
+}
+
+int cg_columns_read_allocations(struct cg_columns *columns, FILE *section, uint64_t records,
+                                bool addr_as_strings)
+{
+	struct lt_allocation allocation;
+	int status = columns_reset(columns->allocations, allocation_layout, ALLOCATION_COLUMN_COUNT,
+	                           ALLOCATION_ADDR, addr_as_strings);
+
+	columns->allocation_count = 0;
+	if (!status)
+		status = section_rewind(section);
+	if (status)
+		return status;
+	while ((status = cg_record_decode_allocation(section, &allocation)) == 1) {
+		status = put_allocation(columns, &allocation);
+		if (status)
+			return status;
+		columns->allocation_count++;
+	}
+	if (status == 0 && columns->allocation_count != records)
+		status = -EIO;
+	return status;
+}
+
+int cg_columns_write(struct cg_columns *columns, FILE *out)
+{
+	int err = threads_write(columns, out);
+
+	if (!err &&
+	    fprintf(out, "  \"calls\": {\n    \"count\": %" PRIu64 ",\n", columns->call_count) < 0)
+		err = -EIO;
+	err = err ? err : names_write(&columns->call_kinds, "kinds", out);
+	err = err ? err : columns_write_all(columns->calls, CALL_COLUMN_COUNT, out);
+	if (!err && fprintf(out, "  },\n  \"allocations\": {\n    \"count\": %" PRIu64 ",\n",
+	                    columns->allocation_count) < 0)
+		err = -EIO;
+	err = err ? err : names_write(&columns->allocation_kinds, "kinds", out);
+	err = err ? err : names_write(&columns->allocation_states, "states", out);
+	err = err ? err : columns_write_all(columns->allocations, ALLOCATION_COLUMN_COUNT, out);
+	if (!err && fputs("  },\n", out) == EOF)
+		err = -EIO;
+	return err;
+}
+
+/* ---- Life cycle ---- */
+
+struct cg_columns *cg_columns_create(void)
+{
+	struct cg_columns *columns = calloc(1, sizeof(*columns));
+
+	if (!columns)
+		return NULL;
+	lt_table_init(&columns->thread_index);
+	/* Each list starts with the enum's names in enum order. */
+	name_index(&columns->call_kinds, lt_call_kind_name(LT_CALL_CGOCALL));
+	name_index(&columns->call_kinds, lt_call_kind_name(LT_CALL_CALLBACK));
+	for (int kind = 0; kind < LT_KIND_COUNT; kind++)
+		name_index(&columns->allocation_kinds, lt_alloc_kind_name(kind));
+	for (int state = 0; state < LT_STATE_COUNT; state++)
+		name_index(&columns->allocation_states, lt_alloc_state_name(state));
+	/* Empty columns, so that a report without calls or allocations writes empty arrays. */
+	if (columns_reset(columns->calls, call_layout, CALL_COLUMN_COUNT, CALL_FN, false) ||
+	    columns_reset(columns->allocations, allocation_layout, ALLOCATION_COLUMN_COUNT,
+	                  ALLOCATION_ADDR, false)) {
+		cg_columns_destroy(columns);
+		return NULL;
+	}
+	return columns;
+}
+
+void cg_columns_destroy(struct cg_columns *columns)
+{
+	if (!columns)
+		return;
+	for (size_t i = 0; i < CALL_COLUMN_COUNT; i++)
+		column_destroy(&columns->calls[i]);
+	for (size_t i = 0; i < ALLOCATION_COLUMN_COUNT; i++)
+		column_destroy(&columns->allocations[i]);
+	lt_table_destroy(&columns->thread_index);
+	free(columns->threads);
+	free(columns);
+}
