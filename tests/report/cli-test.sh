@@ -268,6 +268,25 @@ case_full_output() {
 	expect_stderr "writing the report to '/dev/full' failed"
 }
 
+# The columnar form goes into the page through a temporary file: a full
+# disk under the page gets the same message and status as under -o, and the
+# plain report beside it is still written whole.
+case_full_html() {
+	need_traces
+	[ -w /dev/full ] || { echo "SKIP ($case_name): /dev/full is absent" >&2; exit 77; }
+	"$cgomal" report --help | grep -qF -- "--html FILE" || {
+		echo "SKIP ($case_name): this build has no --html (the viewer is not built)" >&2
+		exit 77
+	}
+	run report --html /dev/full "$traces/succeed/multi-domains"
+	expect_status 2
+	expect_stderr "writing the HTML page to '/dev/full' failed"
+	run report -o "$work/r.json" --html /dev/full "$traces/succeed/multi-domains"
+	expect_status 2
+	expect_stderr "writing the HTML page to '/dev/full' failed"
+	expect_valid "$work/r.json"
+}
+
 case_unknown_command() {
 	run frobnicate
 	expect_status 2

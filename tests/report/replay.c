@@ -13,7 +13,9 @@
  * plus trace, pid, tid and procname. Unless given, pid and tid are 100 and
  * procname is "replay". Numbers are decimal or 0x-prefixed hex. '#' starts a
  * comment.
- * Usage: report-replay EVENTS_FILE [--chrome FILE] > report.json
+ * Usage: report-replay EVENTS_FILE [--chrome FILE] [--columns FILE] > report.json
+ * --columns also writes the report's columnar form, the one that the
+ * viewer page embeds, to FILE.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -209,6 +211,30 @@ static int replay(FILE *in, const char *path, struct lt_engine *engine,
 	return 0;
 }
 
+static const char usage[] = "usage: report-replay EVENTS_FILE [--chrome FILE] [--columns FILE]\n";
+
+/* Writes the columnar form of the same report to path; 0, or 1 after a message. */
+static int write_columns(struct cg_json_writer *json, const char *path,
+                         const struct cg_report_end *end)
+{
+	FILE *file = fopen(path, "w");
+	int err;
+
+	if (!file) {
+		fprintf(stderr, "report-replay: cannot write '%s': %s\n", path, strerror(errno));
+		return 1;
+	}
+	err = cg_json_writer_finish_columns(json, file, end);
+	if (fclose(file) != 0 && !err)
+		err = -errno;
+	if (err) {
+		fprintf(stderr, "report-replay: writing the columnar form to '%s' failed: %s\n",
+		        path, strerror(-err));
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct cg_reader_result result = {0};
@@ -217,15 +243,26 @@ int main(int argc, char **argv)
 	struct cg_json_writer *json;
 	struct cg_chrome_writer *chrome = NULL;
 	FILE *in, *chrome_file = NULL;
+	const char *chrome_path = NULL, *columns_path = NULL;
 	struct lt_engine *engine;
 	struct lt_sink sinks[2], tee;
 	struct lt_summary summary;
 	struct cg_report_end end = {&result, &summary, "replay"};
 	int status;
 
-	if (argc != 2 && !(argc == 4 && strcmp(argv[2], "--chrome") == 0)) {
-		fputs("usage: report-replay EVENTS_FILE [--chrome FILE]\n", stderr);
+	if (argc < 2 || argc % 2 != 0) {
+		fputs(usage, stderr);
 		return 2;
+	}
+	for (int i = 2; i < argc; i += 2) {
+		if (strcmp(argv[i], "--chrome") == 0) {
+			chrome_path = argv[i + 1];
+		} else if (strcmp(argv[i], "--columns") == 0) {
+			columns_path = argv[i + 1];
+		} else {
+			fputs(usage, stderr);
+			return 2;
+		}
 	}
 	in = fopen(argv[1], "r");
 	if (!in) {
@@ -235,10 +272,10 @@ int main(int argc, char **argv)
 	json = cg_json_writer_create();
 	cg_json_writer_sink(json, &sinks[0]);
 	tee = sinks[0];
-	if (argc == 4) {
-		chrome_file = fopen(argv[3], "w");
+	if (chrome_path) {
+		chrome_file = fopen(chrome_path, "w");
 		if (!chrome_file) {
-			fprintf(stderr, "report-replay: cannot write '%s'\n", argv[3]);
+			fprintf(stderr, "report-replay: cannot write '%s'\n", chrome_path);
 			return 2;
 		}
 		chrome = cg_chrome_writer_create(chrome_file);
@@ -270,6 +307,8 @@ int main(int argc, char **argv)
 	}
 	lt_engine_summary(engine, &summary);
 	status = cg_json_writer_finish(json, stdout, &end) ? 1 : 0;
+	if (!status && columns_path)
+		status = write_columns(json, columns_path, &end);
 
 	if (chrome) {
 		/* Replay again into the Chrome writer alone: same events, same records. */
