@@ -8,6 +8,12 @@ import { ReportError, rejectField, checkHeader, checkRecordSections, checkReport
 export const CALL_KINDS = ['cgocall', 'callback'];
 export const ALLOCATION_KINDS = ['cgo', 'managed', 'malloc'];
 export const ALLOCATION_STATES = ['freed', 'released', 'pinned', 'live_at_end'];
+export const GC_REASONS = ['automatic', 'forced', 'out_of_memory', 'other'];
+// Optional numbers of a GC cycle, in the order of their flag bits (bit 1 upwards).
+const GC_FIELDS = ['start', 'end', 'pause_ns', 'live_bytes_before', 'goal_bytes', 'marked_objects',
+	'freed_objects', 'freed_bytes', 'live_bytes_after'];
+// Anomaly kinds of format 1.0, in the order of the writer's enum.
+export const ANOMALY_KIND_NAMES = ['freed_while_pinned', 'free_without_alloc', 'unterminated_call', 'live_at_end', 'unmatched_exit'];
 
 // Bits of the calls' flags column.
 const CALL_UNCERTAIN = 1;
@@ -23,6 +29,16 @@ const ALLOC_HAS_ALLOC = 8;
 const ALLOC_HAS_RELEASE = 16;
 const ALLOC_HAS_FREE = 32;
 const ALLOC_HAS_GC_CYCLE = 64;
+
+// Bit of the GC cycles' flags column; bit 1 + k tells that GC_FIELDS[k] is not null.
+const GC_UNCERTAIN = 1;
+
+// Bits of the anomalies' flags column.
+const ANOMALY_UNCERTAIN = 1;
+const ANOMALY_HAS_TIME = 2;
+const ANOMALY_HAS_ALLOCATION = 4;
+const ANOMALY_HAS_CALL = 8;
+const ANOMALY_HAS_ADDR = 16;
 
 // Names that a kind or state column can index: one byte each.
 const MAX_NAMES = 256;
@@ -91,6 +107,38 @@ function addressColumn(texts) {
 		column.push(value);
 	}
 	return column.values;
+}
+
+function encodeGcCycles(cycles, threads) {
+	const reasons = [...GC_REASONS];
+	const cycle = new DeltaColumn();
+	const start = new DeltaColumn();
+	const columns = { thread: [], flags: [], reason: [], reason_code: [] };
+	for (const name of GC_FIELDS.slice(1))
+		columns[name] = [];
+	for (const record of cycles) {
+		let flags = record.uncertain ? GC_UNCERTAIN : 0;
+		GC_FIELDS.forEach((name, k) => {
+			flags |= record[name] !== null && record[name] !== undefined ? 2 << k : 0;
+		});
+		columns.thread.push(threads.indexOf(record.trace, record.pid, null, null));
+		cycle.push(record.cycle);
+		columns.flags.push(flags);
+		columns.reason.push(nameIndex(reasons, record.reason));
+		columns.reason_code.push(record.reason_code);
+		if (record.start !== null)
+			start.push(record.start);
+		if (record.end !== null)
+			columns.end.push(record.end - (record.start !== null ? record.start : 0));
+		for (const name of GC_FIELDS.slice(2)) {
+			if (record[name] !== null && record[name] !== undefined)
+				columns[name].push(record[name]);
+		}
+	}
+	return {
+		count: cycles.length, reasons,
+		columns: { ...columns, cycle: cycle.values, start: start.values },
+	};
 }
 
 function encodeCalls(calls, threads) {
@@ -171,6 +219,40 @@ function encodeAllocations(records, threads) {
 	};
 }
 
+function encodeAnomalies(anomalies, threads) {
+	const kinds = [...ANOMALY_KIND_NAMES];
+	const time = new DeltaColumn();
+	const allocation = new DeltaColumn();
+	const call = new DeltaColumn();
+	const columns = { kind: [], flags: [], thread: [], message: [] };
+	const addrs = [];
+	for (const anomaly of anomalies) {
+		const addr = anomaly.addr === undefined ? null : anomaly.addr;
+		columns.kind.push(nameIndex(kinds, anomaly.kind));
+		columns.flags.push((anomaly.uncertain ? ANOMALY_UNCERTAIN : 0) |
+			(anomaly.time !== null ? ANOMALY_HAS_TIME : 0) | (anomaly.allocation !== null ? ANOMALY_HAS_ALLOCATION : 0) |
+			(anomaly.call !== null ? ANOMALY_HAS_CALL : 0) | (addr !== null ? ANOMALY_HAS_ADDR : 0));
+		columns.thread.push(threads.indexOf(anomaly.trace, anomaly.pid, anomaly.m, anomaly.tid));
+		if (anomaly.time !== null)
+			time.push(anomaly.time);
+		if (anomaly.allocation !== null)
+			allocation.push(anomaly.allocation);
+		if (anomaly.call !== null)
+			call.push(anomaly.call);
+		if (addr !== null)
+			addrs.push(addr);
+		columns.message.push(anomaly.message);
+	}
+	return {
+		count: anomalies.length, kinds,
+		columns: {
+			kind: columns.kind, flags: columns.flags, thread: columns.thread, time: time.values,
+			allocation: allocation.values, call: call.values, addr: addressColumn(addrs),
+			message: columns.message,
+		},
+	};
+}
+
 function encodeCounter(counter) {
 	const times = new DeltaColumn();
 	const values = new DeltaColumn();
@@ -185,15 +267,19 @@ function encodeCounter(counter) {
 // Returns the columnar form of REPORT, a plain report that checkReport accepted.
 export function encodeColumns(report) {
 	const threads = new ThreadTable();
+	const gcCycles = encodeGcCycles(report.gc_cycles, threads);
 	const calls = encodeCalls(report.calls, threads);
 	const allocations = encodeAllocations(report.allocations, threads);
-	const { calls: _calls, allocations: _allocations, counters, ...rest } = report;
+	const anomalies = encodeAnomalies(report.anomalies, threads);
+	const { gc_cycles: _gcCycles, calls: _calls, allocations: _allocations, anomalies: _anomalies, counters, ...rest } = report;
 	return {
 		...rest,
 		layout: 'columns',
 		threads: threads.list,
+		gc_cycles: gcCycles,
 		calls,
 		allocations,
+		anomalies,
 		counters: counters.map(encodeCounter),
 	};
 }
@@ -208,6 +294,37 @@ function orNull(column, index) {
 
 function hexOf(value) {
 	return `0x${value.toString(16)}`;
+}
+
+// The GC cycles of a report as columns: times and optional numbers are NaN where null.
+export class GcTable {
+	constructor(count, threads, reasons) {
+		this.length = count;
+		this.threads = threads;
+		this.reasons = reasons;
+		this.thread = new Uint32Array(count);
+		this.cycle = new Float64Array(count);
+		this.reason = new Uint8Array(count);
+		this.reasonCode = new Float64Array(count);
+		this.uncertain = new Uint8Array(count);
+		// One column per name of GC_FIELDS, by that name.
+		this.fields = Object.fromEntries(GC_FIELDS.map((name) => [name, new Float64Array(count)]));
+		this.start = this.fields.start;
+		this.end = this.fields.end;
+	}
+
+	// Returns GC cycle INDEX as the plain report's record.
+	get(index) {
+		const [trace, pid] = this.threads[this.thread[index]];
+		const record = {
+			trace, pid, cycle: this.cycle[index], reason: this.reasons[this.reason[index]],
+			reason_code: this.reasonCode[index],
+		};
+		for (const name of GC_FIELDS)
+			record[name] = orNull(this.fields[name], index);
+		record.uncertain = this.uncertain[index] === 1;
+		return record;
+	}
 }
 
 // The foreign calls of a report as columns: times and optional values are NaN where null.
@@ -425,6 +542,38 @@ function readAddresses(source, path, values, count) {
 	return { numbers, texts: null };
 }
 
+function decodeGcCycles(source, section, threads) {
+	const flags = sectionFlags(source, 'gc_cycles', section, 2 << GC_FIELDS.length);
+	checkNames(source, 'gc_cycles.reasons', section.reasons, GC_REASONS);
+	const n = section.count;
+	const table = new GcTable(n, threads, section.reasons);
+
+	const column = (name, count) => new ColumnReader(source, 'gc_cycles', section.columns, name, count);
+	const thread = column('thread', n);
+	const cycle = column('cycle', n);
+	const reason = column('reason', n);
+	const reasonCode = column('reason_code', n);
+	const fields = GC_FIELDS.map((name, k) => column(name, countFlag(flags, 2 << k)));
+	const [start, end, ...counts] = fields;
+
+	for (let i = 0; i < n; i++) {
+		const bits = flags[i];
+		table.thread[i] = thread.index(threads.length);
+		table.cycle[i] = cycle.delta();
+		table.reason[i] = reason.index(section.reasons.length);
+		table.reasonCode[i] = reasonCode.plain();
+		table.uncertain[i] = bits & GC_UNCERTAIN ? 1 : 0;
+		const started = bits & 2 ? start.delta() : NaN;
+		const base = Number.isNaN(started) ? 0 : started;
+		table.start[i] = started;
+		table.end[i] = bits & 4 ? end.offset(base) : NaN;
+		counts.forEach((reader, k) => {
+			table.fields[GC_FIELDS[k + 2]][i] = bits & (8 << k) ? reader.id() : NaN;
+		});
+	}
+	return table;
+}
+
 function decodeCalls(source, section, threads) {
 	const flags = sectionFlags(source, 'calls', section, 16);
 	checkNames(source, 'calls.kinds', section.kinds, CALL_KINDS);
@@ -514,6 +663,45 @@ function decodeAllocations(source, section, threads) {
 	return table;
 }
 
+// Restores the anomalies into an array of the plain report's records: the viewer lists them one
+// by one, and there are far fewer of them than allocations.
+function decodeAnomalies(source, section, threads) {
+	const flags = sectionFlags(source, 'anomalies', section, 32);
+	checkNames(source, 'anomalies.kinds', section.kinds, ANOMALY_KIND_NAMES);
+	const n = section.count;
+	const column = (name, count) => new ColumnReader(source, 'anomalies', section.columns, name, count);
+	const kind = column('kind', n);
+	const thread = column('thread', n);
+	const time = column('time', countFlag(flags, ANOMALY_HAS_TIME));
+	const allocation = column('allocation', countFlag(flags, ANOMALY_HAS_ALLOCATION));
+	const call = column('call', countFlag(flags, ANOMALY_HAS_CALL));
+	const addrs = readAddresses(source, 'anomalies.columns.addr', section.columns.addr, countFlag(flags, ANOMALY_HAS_ADDR));
+	const messages = column('message', n).values;
+	const anomalies = new Array(n);
+	let addrNext = 0;
+
+	for (let i = 0; i < n; i++) {
+		const bits = flags[i];
+		const kindName = section.kinds[kind.index(section.kinds.length)];
+		const [trace, pid, m, tid] = threads[thread.index(threads.length)];
+		let addr = null;
+		if (bits & ANOMALY_HAS_ADDR) {
+			addr = addrs.texts ? addrs.texts[addrNext] : hexOf(addrs.numbers[addrNext]);
+			addrNext++;
+		}
+		if (typeof messages[i] !== 'string')
+			rejectField(source, `anomalies.columns.message[${i}]`, messages[i], 'a string');
+		anomalies[i] = {
+			kind: kindName, trace, pid, m, tid,
+			time: bits & ANOMALY_HAS_TIME ? time.delta() : null,
+			allocation: bits & ANOMALY_HAS_ALLOCATION ? allocation.delta() : null,
+			call: bits & ANOMALY_HAS_CALL ? call.delta() : null,
+			addr, uncertain: (bits & ANOMALY_UNCERTAIN) !== 0, message: messages[i],
+		};
+	}
+	return anomalies;
+}
+
 // Restores a counter's samples into {trace, pid, m, name, unit, times, values}, typed arrays.
 function decodeCounter(source, counter, i) {
 	const path = `counters[${i}]`;
@@ -543,8 +731,9 @@ function decodeCounter(source, counter, i) {
 }
 
 // Checks DOC, the columnar form of a report read from SOURCE, and returns the report with its
-// calls and allocations as a CallTable and an AllocationTable, and its counters' samples as
-// typed arrays. Throws a ReportError naming the first problem.
+// GC cycles, calls and allocations as a GcTable, a CallTable and an AllocationTable, its anomalies
+// as records, and its counters' samples as typed arrays. Throws a ReportError naming the first
+// problem.
 export function decodeColumns(doc, source) {
 	checkHeader(doc, source);
 	if (doc.layout !== 'columns')
@@ -556,8 +745,10 @@ export function decodeColumns(doc, source) {
 	const threads = doc.threads;
 	return {
 		...doc,
+		gc_cycles: decodeGcCycles(source, doc.gc_cycles, threads),
 		calls: decodeCalls(source, doc.calls, threads),
 		allocations: decodeAllocations(source, doc.allocations, threads),
+		anomalies: decodeAnomalies(source, doc.anomalies, threads),
 		counters: doc.counters.map((counter, i) => decodeCounter(source, counter, i)),
 	};
 }

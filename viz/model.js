@@ -206,17 +206,29 @@ function pushToMap(map, key, value) {
 		map.set(key, [value]);
 }
 
-// Returns the track of each entry of THREADS, the [trace, pid, m, tid] table of the report.
-function threadTracks(model, threads) {
-	return threads.map(([trace, pid, m, tid]) => trackOf(model, trace, pid, m, tid));
+// Returns the track of each entry of THREADS (the report's [trace, pid, m, tid] table) that the
+// records' THREAD column names, and null for the entries it does not name.
+function threadTracks(model, threads, thread) {
+	const tracks = new Array(threads.length).fill(null);
+	for (let i = 0; i < thread.length; i++) {
+		const t = thread[i];
+		if (tracks[t] === null) {
+			const [trace, pid, m, tid] = threads[t];
+			tracks[t] = trackOf(model, trace, pid, m, tid);
+		}
+	}
+	return tracks;
 }
 
 // Groups record indexes 0..N-1 by track, in ascending START, and stores each track's part in
-// track[FIELD]. TRACKS gives the track of each entry of THREAD, the records' thread column.
+// track[FIELD]. TRACKS gives the track of each entry of the threads table, or null where THREAD,
+// the records' thread column, never names the entry.
 function groupByTrack(tracks, thread, starts, field) {
 	const slots = new Map();
 	const slotOfThread = new Uint32Array(tracks.length);
 	tracks.forEach((track, t) => {
+		if (track === null)
+			return;
 		if (!slots.has(track))
 			slots.set(track, slots.size);
 		slotOfThread[t] = slots.get(track);
@@ -233,7 +245,7 @@ function indexCalls(model, report) {
 	indexAnomalies(model, report);
 	const calls = report.calls;
 	const n = calls.length;
-	const tracks = threadTracks(model, calls.threads);
+	const tracks = threadTracks(model, calls.threads, calls.thread);
 	const starts = new Float64Array(n);
 	const ends = new Float64Array(n);
 	const marks = new Uint8Array(n);
@@ -292,7 +304,7 @@ function laneOf(items, starts, ends, marks, pinnedEnds) {
 function indexAllocations(model, report) {
 	const records = report.allocations;
 	const n = records.length;
-	const threadTrack = threadTracks(model, records.threads);
+	const threadTrack = threadTracks(model, records.threads, records.thread);
 	const alloc = {
 		count: n,
 		starts: new Float64Array(n),
@@ -383,23 +395,21 @@ function sortedTimes(times) {
 function indexGcCycles(model, report) {
 	const cycles = report.gc_cycles;
 	const n = cycles.length;
+	const processOfThread = cycles.threads.map(([trace, pid]) => ensureProcess(model, trace, pid));
 	const starts = new Float64Array(n);
 	const ends = new Float64Array(n);
 	const marks = new Uint8Array(n);
-	const byProcess = new Map();
 	for (let i = 0; i < n; i++) {
-		const cycle = cycles[i];
-		const process = ensureProcess(model, cycle.trace, cycle.pid);
-		const end = cycle.end !== null ? cycle.end : process.end;
-		starts[i] = cycle.start !== null ? cycle.start : end;
+		const process = processOfThread[cycles.thread[i]];
+		const end = Number.isNaN(cycles.end[i]) ? process.end : cycles.end[i];
+		starts[i] = Number.isNaN(cycles.start[i]) ? end : cycles.start[i];
 		ends[i] = Math.max(end, starts[i]);
-		marks[i] = cycle.uncertain ? MARK_UNCERTAIN : 0;
-		pushToMap(byProcess, process, i);
+		marks[i] = cycles.uncertain[i] ? MARK_UNCERTAIN : 0;
 	}
 	model.gc = { count: n, starts, ends, marks };
 	const order = argsortByKey(starts);
 	for (const index of order)
-		model.processByKey.get(processKey(cycles[index].trace, cycles[index].pid)).gcCycles.push(index);
+		processOfThread[cycles.thread[index]].gcCycles.push(index);
 	for (const process of model.processes) {
 		const { lanes } = packLanes(process.gcCycles, starts, ends, Infinity);
 		process.gcLanes = lanes.map((items) => laneOf(items, starts, ends, marks, null));
@@ -533,7 +543,7 @@ export function gcCycleOfAllocation(model, index) {
 	const cycle = records.gcCycle[index];
 	if (Number.isNaN(cycle))
 		return -1;
-	const [trace, pid] = records.threads[records.thread[index]];
-	return model.report.gc_cycles.findIndex((entry) => entry.cycle === cycle &&
-		entry.trace === trace && entry.pid === pid);
+	const process = model.alloc.tracks[index].process;
+	const cycles = model.report.gc_cycles;
+	return process.gcCycles.find((k) => cycles.cycle[k] === cycle) ?? -1;
 }

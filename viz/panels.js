@@ -201,7 +201,7 @@ export function renderDetails(container, model, target, actions) {
 				() => actions.selectCall(related.call), 'details-call')));
 		}
 		if (related.gcCycle >= 0) {
-			const cycle = report.gc_cycles[related.gcCycle];
+			const cycle = report.gc_cycles.get(related.gcCycle);
 			parts.push(el('p', {}, 'Freed by ', linkButton(`GC cycle ${cycle.cycle} (${cycle.reason})`,
 				() => actions.selectGcCycle(related.gcCycle), 'details-gc')));
 		}
@@ -219,7 +219,7 @@ export function renderDetails(container, model, target, actions) {
 		if (anomalies.length)
 			parts.push(el('h3', {}, 'Anomalies'), el('ul', { className: 'record-list' }, ...anomalyItems(model, anomalies, actions)));
 	} else if (target.type === 'gc') {
-		const cycle = report.gc_cycles[target.index];
+		const cycle = report.gc_cycles.get(target.index);
 		related.gcCycle = target.index;
 		parts.push(el('h3', {}, `GC cycle ${cycle.cycle} (${cycle.reason})`));
 		parts.push(fieldsTable(model, cycle));
@@ -382,7 +382,7 @@ export function tooltipText(model, hit) {
 			`entry ${formatTime(call.entry)}, ${call.exit === null ? 'no exit' : `duration ${formatDuration(duration)}`}`;
 	}
 	case 'gc': {
-		const cycle = report.gc_cycles[hit.index];
+		const cycle = report.gc_cycles.get(hit.index);
 		return `GC cycle ${cycle.cycle} (${cycle.reason}) · pause ${formatDuration(cycle.pause_ns)}\n` +
 			`freed ${cycle.freed_objects === null ? '—' : formatCount(cycle.freed_objects)} objects, ` +
 			`${formatBytes(cycle.freed_bytes)}; live after ${formatBytes(cycle.live_bytes_after)}`;

@@ -44,6 +44,7 @@ const TIME = [isTime, 'an integer number of nanoseconds >= 0'];
 const TIME_OR_NULL = [isTimeOrNull, 'an integer number of nanoseconds >= 0, or null'];
 const ID = [(v) => Number.isSafeInteger(v) && v >= 0, 'an integer >= 0'];
 const ID_OR_NULL = [isIdOrNull, 'an integer >= 0, or null'];
+const ANY_INTEGER = [Number.isSafeInteger, 'an integer'];
 const STRING = [(v) => typeof v === 'string', 'a string'];
 const STRING_OR_NULL = [(v) => v === null || typeof v === 'string', 'a string or null'];
 const BOOLEAN = [(v) => typeof v === 'boolean', 'true or false'];
@@ -51,7 +52,12 @@ const ARRAY = [Array.isArray, 'an array'];
 
 const RECORD_FIELDS = {
 	processes: { trace: ID, pid: ID, procname: STRING_OR_NULL, begin: TIME, end: TIME, ms: ARRAY },
-	gc_cycles: { trace: ID, pid: ID, cycle: ID, start: TIME_OR_NULL, end: TIME_OR_NULL },
+	gc_cycles: {
+		trace: ID, pid: ID, cycle: ID, reason: STRING, reason_code: ANY_INTEGER, start: TIME_OR_NULL,
+		end: TIME_OR_NULL, pause_ns: ID_OR_NULL, live_bytes_before: ID_OR_NULL, goal_bytes: ID_OR_NULL,
+		marked_objects: ID_OR_NULL, freed_objects: ID_OR_NULL, freed_bytes: ID_OR_NULL,
+		live_bytes_after: ID_OR_NULL, uncertain: BOOLEAN,
+	},
 	calls: {
 		id: ID, trace: ID, pid: ID, m: ID, tid: ID_OR_NULL, depth: ID, kind: STRING, fn: STRING_OR_NULL,
 		entry: TIME_OR_NULL, exit: TIME_OR_NULL, uncertain: BOOLEAN,
@@ -63,7 +69,7 @@ const RECORD_FIELDS = {
 	},
 	anomalies: {
 		kind: STRING, trace: ID, pid: ID, m: ID_OR_NULL, tid: ID_OR_NULL, time: TIME_OR_NULL,
-		allocation: ID_OR_NULL, call: ID_OR_NULL, message: STRING,
+		allocation: ID_OR_NULL, call: ID_OR_NULL, addr: STRING_OR_NULL, uncertain: BOOLEAN, message: STRING,
 	},
 	discarded: { trace: ID, kind: STRING, count: ID_OR_NULL, begin: TIME_OR_NULL, end: TIME_OR_NULL },
 	counters: { trace: ID, pid: ID, m: ID_OR_NULL, name: STRING, samples: ARRAY },
@@ -159,10 +165,9 @@ export function checkHeader(report, source) {
 		rejectField(source, 'end', report.end, TIME[1]);
 }
 
-// Checks the record arrays that both forms of a report share: processes, GC cycles, anomalies
-// and discarded windows.
+// Checks the record arrays that both forms of a report share: processes and discarded windows.
 export function checkRecordSections(report, source) {
-	for (const name of ['processes', 'gc_cycles', 'anomalies', 'discarded'])
+	for (const name of ['processes', 'discarded'])
 		checkRecords(report, source, name, RECORD_FIELDS[name]);
 }
 

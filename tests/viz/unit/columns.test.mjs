@@ -29,7 +29,9 @@ function assertRestores(report) {
 		assert.deepEqual([...loaded.counters[i].values], counter.samples.map(([, value]) => value));
 		assert.equal(loaded.counters[i].name, counter.name);
 	});
-	for (const name of ['processes', 'gc_cycles', 'anomalies', 'discarded', 'traces', 'summary'])
+	assert.equal(loaded.gc_cycles.length, report.gc_cycles.length);
+	report.gc_cycles.forEach((record, i) => assert.deepEqual(loaded.gc_cycles.get(i), record, `GC cycle ${i}`));
+	for (const name of ['processes', 'anomalies', 'discarded', 'traces', 'summary'])
 		assert.deepEqual(loaded[name], report[name], name);
 	return loaded;
 }
@@ -57,6 +59,13 @@ test('null fields round trip', () => {
 		{ ...base, id: 2, alloc: 0, release: 0, free: 0 });
 	report.calls.push({ ...report.calls[0], id: 7000, tid: null, fn: null, entry: null, exit: 40, uncertain: true },
 		{ ...report.calls[0], id: 7001, entry: 50, exit: null });
+	const cycle = report.gc_cycles[0];
+	report.gc_cycles.push({ ...cycle, cycle: 90, reason: 'other', reason_code: -1, start: null, live_bytes_before: null, goal_bytes: null, uncertain: true },
+		{ ...cycle, cycle: 91, end: null, pause_ns: null, marked_objects: null, freed_objects: null, freed_bytes: null, live_bytes_after: null },
+		{ ...cycle, cycle: 92, pid: 4999, marked_objects: 2 ** 40 });
+	const anomaly = report.anomalies[0];
+	report.anomalies.push({ ...anomaly, m: null, tid: null, time: null, allocation: null, call: null, addr: null, uncertain: true, message: '' },
+		{ ...anomaly, time: 0, allocation: 0, call: 0, addr: '0x0', message: 'ünïcode </script>' });
 	assertRestores(report);
 });
 
@@ -65,10 +74,14 @@ test('unknown kinds and states round trip', () => {
 	report.allocations[0].kind = 'arena';
 	report.allocations[1].state = 'quarantined';
 	report.calls[0].kind = 'signal';
+	report.anomalies[0].kind = 'double_release';
+	report.gc_cycles[0].reason = 'idle';
 	const doc = encodeColumns(report);
 	assert.deepEqual(doc.allocations.kinds, ['cgo', 'managed', 'malloc', 'arena']);
 	assert.deepEqual(doc.allocations.states, ['freed', 'released', 'pinned', 'live_at_end', 'quarantined']);
 	assert.deepEqual(doc.calls.kinds, ['cgocall', 'callback', 'signal']);
+	assert.deepEqual(doc.anomalies.kinds.at(-1), 'double_release');
+	assert.deepEqual(doc.gc_cycles.reasons, ['automatic', 'forced', 'out_of_memory', 'other', 'idle']);
 	assertRestores(report);
 });
 
@@ -76,10 +89,12 @@ test('addresses above 2^53 stay strings', () => {
 	const report = generateReport({ allocations: 30, processes: 1, ms: 1 });
 	report.allocations[3].addr = '0xff00000000001000';
 	report.calls[2].fn = '0xf000000000000001';
+	report.anomalies[0].addr = '0xff00000000000010';
 	const doc = encodeColumns(report);
 	assert.equal(doc.allocations.columns.addr[3], '0xff00000000001000');
 	assert.ok(doc.allocations.columns.addr.every((addr) => typeof addr === 'string'));
 	assert.ok(doc.calls.columns.fn.every((fn) => typeof fn === 'string'));
+	assert.ok(doc.anomalies.columns.addr.every((addr) => typeof addr === 'string'));
 	assertRestores(report);
 });
 
@@ -143,7 +158,16 @@ test('bad columns are named', () => {
 		[(d) => { d.counters[0].values.pop(); }, /counters\[0\]\.values is \[.*, expected an array of \d+ values, one per time/],
 		[(d) => { d.counters[0].times[1] = -1; }, /counters\[0\]\.times\[1\] is -1, expected an integer >= 0: sample times ascend/],
 		[(d) => { d.counters[1] = 'x'; }, /counters\[1\] is "x", expected an object/],
-		[(d) => { d.gc_cycles[0].start = 'soon'; }, /gc_cycles\[0\]\.start is "soon"/],
+		[(d) => { d.gc_cycles.columns.start[0] = 'soon'; }, /gc_cycles\.columns\.start\[0\] is "soon", expected a difference/],
+		[(d) => { d.gc_cycles.reasons = ['forced']; }, /gc_cycles\.reasons is \["forced"\], expected a list that starts with/],
+		[(d) => { d.gc_cycles.columns.flags[0] = 1024; }, /gc_cycles\.columns\.flags\[0\] is 1024, expected flags below 1024/],
+		[(d) => { d.gc_cycles.columns.freed_bytes[0] = -3; }, /gc_cycles\.columns\.freed_bytes\[0\] is -3, expected an integer in \[0, 2\^53\)/],
+		[(d) => { d.gc_cycles.columns.reason_code.pop(); }, /gc_cycles\.columns\.reason_code\.length is \d+, expected \d+/],
+		[(d) => { d.anomalies = []; }, /anomalies is \[\], expected an object of columns/],
+		[(d) => { d.anomalies.columns.message[0] = 7; }, /anomalies\.columns\.message\[0\] is 7, expected a string/],
+		[(d) => { d.anomalies.columns.kind[0] = 99; }, /anomalies\.columns\.kind\[0\] is 99, expected an index below 5/],
+		[(d) => { d.anomalies.columns.flags[0] = 32; }, /anomalies\.columns\.flags\[0\] is 32, expected flags below 32/],
+		[(d) => { d.anomalies.columns.time.push(5); }, /anomalies\.columns\.time\.length is \d+, expected \d+/],
 		[(d) => { d.end = -5; }, /end is -5/],
 	];
 	for (const [damage, pattern] of cases) {
