@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 // End-to-end test of the whole chain in Debian's chromium. record-report.sh records the runtime's
 // scenario in a real LTTng session and writes the viewer page of its `cgomal report`. The test
-// checks tracks, GC bands and the freed_while_pinned anomaly, follows the anomaly, clicks the
+// checks that the page embeds the columnar form of the plain report, then tracks, GC bands and
+// the freed_while_pinned anomaly, follows the anomaly, clicks the
 // allocation, zooms and keeps a screenshot.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { launchBrowser, openViewer, fileUrl, artifactDir, requireEnv, loadSchemaValidator } from '../e2e/support.mjs';
+import { embeddedJson, firstDifference } from '../columns-match.mjs';
+import { encodeColumns } from '../../../viz/columns.js';
 
 const dir = requireEnv('CGOMAL_VIZ_RECORDED_DIR');
 const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
@@ -33,7 +36,16 @@ test('recorded report follows the schema', () => {
 	assert.equal(report.anomalies.filter((a) => a.kind === 'freed_while_pinned').length, 1);
 });
 
+test('page embeds the columnar form', () => {
+	const embedded = embeddedJson(readFileSync(join(dir, 'report.html'), 'utf8'));
+	assert.notEqual(embedded, null, 'report.html embeds a report');
+	const columns = JSON.parse(embedded);
+	assert.equal(columns.layout, 'columns');
+	assert.equal(firstDifference(encodeColumns(report), columns), null);
+});
+
 test('tracks follow the recorded Ms', async () => {
+	assert.equal(await page.evaluate(() => window.cgomalViewer.form), 'columns');
 	assert.equal(await page.evaluate(() => window.cgomalViewer.status), 'ready');
 	assert.deepEqual(errors, []);
 	const expected = [...report.processes].sort((a, b) => a.trace - b.trace || a.pid - b.pid)
