@@ -42,7 +42,8 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$install" = 1 ]; then
-	cgomal_install_packages "${CGOMAL_BUILD_PACKAGES[@]}" libgc-dev python3 gawk
+	cgomal_install_packages "${CGOMAL_BUILD_PACKAGES[@]}" libgc-dev python3 gawk nodejs chromium
+	command -v npm >/dev/null 2>&1 || cgomal_install_packages npm
 fi
 
 build=build/release
@@ -120,6 +121,51 @@ write_section example-latest "$(printf '%s\n' \
 	"| run | median s | spread s |" "|---|---:|---|" \
 	"$(echo "$example" | awk -F'\t' '{ printf "| %s | %s | %s |\n", $1, $2, $3 }')" "" \
 	"Traced over untraced: **${example_ratio}x**, target at most 1.3x.")"
+
+log_step "timeline viewer: opening, zooming and panning in chromium"
+if [ ! -d tests/viz/node_modules/playwright-core ]; then
+	(cd tests/viz && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+fi
+viz_runs=3
+viz_sizes=(100000 1000000)
+if [ -n "$quick" ]; then
+	viz_runs=1
+	viz_sizes=(20000)
+fi
+viz_open=()
+viz_frames=()
+# Runs bench/viz/run.mjs with ARGS and keeps its two Markdown rows.
+viz_measure() {
+	local output
+	output=$(node --max-old-space-size=8192 bench/viz/run.mjs --build "$build" --runs "$viz_runs" "$@")
+	echo "$output" | grep -v '^|'
+	viz_open+=("$(echo "$output" | grep '^|' | sed -n 1p)")
+	viz_frames+=("$(echo "$output" | grep '^|' | sed -n 2p)")
+}
+for size in "${viz_sizes[@]}"; do
+	viz_measure --allocations "$size" --markdown generated
+done
+# A real page: `cgomal record` of the example workload, with its own session daemon.
+viz_state=$(mktemp -d "${TMPDIR:-/tmp}/cgomal-viz-bench.XXXXXX")
+"$build/tools/cgomal" record -o "$viz_state/xmlwalk" -- "$build/examples/xmlwalk" -j 2 /usr/share/mime \
+	>/dev/null 2>"$viz_state/record.log" || {
+	cat "$viz_state/record.log" >&2
+	rm -rf "$viz_state"
+	exit 1
+}
+viz_measure --page "$viz_state/xmlwalk/report.html" --markdown "xmlwalk (recorded)"
+rm -rf "$viz_state"
+write_section viz-latest "$(printf '%s\n' \
+	"## Timeline viewer, latest run of scripts/bench.sh" "" \
+	"$(date -u +%Y-%m-%d), $(nproc) cores, chromium $(dpkg-query -W -f='${Version}' chromium), load average $(cut -d' ' -f1 /proc/loadavg) at the end." \
+	"Command: \`node bench/viz/run.mjs --build $build --runs $viz_runs\` with \`--allocations N\`, or" \
+	"\`--page\` on the report.html of \`cgomal record -- xmlwalk -j 2 /usr/share/mime\`; medians." "" \
+	"| report | form | page | open | JSON.parse | decode | index | first frame | JS heap |" \
+	"|---|---|---:|---:|---:|---:|---:|---:|---:|" \
+	"${viz_open[@]}" "" \
+	"| frame time (ms), median / p95 | fit all | zoom in | pan | zoom out |" \
+	"|---|---|---|---|---|" \
+	"${viz_frames[@]}")"
 
 echo
 echo "bench.sh: results written to $doc"

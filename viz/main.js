@@ -376,6 +376,13 @@ window.cgomalViewer = {
 	get selection() {
 		return { ...timeline.selection };
 	},
+	counts: () => {
+		const report = state.model ? state.model.report : null;
+		return report && {
+			allocations: report.allocations.length, calls: report.calls.length,
+			gcCycles: report.gc_cycles.length, anomalies: report.anomalies.length,
+		};
+	},
 	trackLabels: () => state.model ? state.model.shownTracks.map((track) => `${track.process.label} ${track.label}`) : [],
 	rowCount: (type) => timeline.layout.rows.filter((row) => row.type === type).length,
 	allocationIndex: (id) => state.model ? state.model.allocationById.get(id) : undefined,

@@ -3,9 +3,12 @@
 // allocations in Debian's chromium, embedded in its columnar form as `cgomal report --html`
 // embeds it, and measures how long opening takes (HTML parse, JSON parse, decoding, indexing,
 // first frame) and how long frames take while zooming and panning. --plain embeds the plain
-// report instead, as earlier versions did.
+// report instead, as earlier versions did. --page measures an existing viewer page, such as
+// the report.html of `cgomal record`, instead of a generated report. --markdown ends the output
+// with one row for each of the two tables on docs/benchmarks.md.
 //
-// Usage: node bench/viz/run.mjs --build build/dev-viz [--allocations N] [--runs N] [--plain]
+// Usage: node bench/viz/run.mjs --build BUILD_DIR [--allocations N | --page FILE] [--runs N]
+//        [--plain] [--markdown LABEL]
 // Needs tests/viz/node_modules (npm ci in tests/viz) and a build of the target viz_wrap_html.
 
 import { existsSync, statSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,11 +20,14 @@ import { execFileSync } from 'node:child_process';
 const top = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 function parseArguments(argv) {
-	const options = { build: null, allocations: 1_000_000, runs: 3, plain: false };
+	const options = { build: null, allocations: 1_000_000, runs: 3, plain: false, page: null, markdown: null };
 	for (let i = 0; i < argv.length; i++) {
 		const value = argv[i + 1];
 		if (argv[i] === '--plain') {
 			options.plain = true;
+		} else if ((argv[i] === '--page' || argv[i] === '--markdown') && value) {
+			options[argv[i].slice(2)] = argv[i] === '--page' ? resolve(value) : value;
+			i++;
 		} else if (argv[i] === '--build' && value) {
 			options.build = resolve(value);
 			i++;
@@ -62,6 +68,7 @@ async function measureOnce(context, url) {
 	if (status !== 'ready')
 		throw new Error(`the viewer did not open the report: ${await page.evaluate(() => window.cgomalViewer.error)}`);
 	const timings = await page.evaluate(() => window.cgomalViewer.timings);
+	const form = await page.evaluate(() => window.cgomalViewer.form);
 	const heapMb = await page.evaluate(() => (performance.memory ? performance.memory.usedJSHeapSize / 2 ** 20 : null));
 
 	// The session drives the viewer through its real key handlers, one frame per step, and
@@ -97,7 +104,32 @@ async function measureOnce(context, url) {
 	await page.close();
 	if (errors.length)
 		throw new Error(`page errors: ${errors.join('; ')}`);
-	return { wallMs, timings, heapMb, session };
+	return { wallMs, timings, form, heapMb, session };
+}
+
+// Opens the page once and returns how many records of each kind its report has.
+async function pageCounts(context, url) {
+	const page = await context.newPage();
+	await page.goto(url, { timeout: 120_000 });
+	await page.waitForFunction(() => window.cgomalViewer && window.cgomalViewer.status !== 'loading',
+		null, { timeout: 120_000, polling: 100 });
+	const counts = await page.evaluate(() => window.cgomalViewer.counts());
+	await page.close();
+	if (!counts)
+		throw new Error(`the viewer did not open ${url}`);
+	return counts;
+}
+
+// Prints LABEL's row of the open table and of the frame table, in the columns of docs/benchmarks.md.
+function printMarkdown(label, summary) {
+	const seconds = (ms) => (ms / 1000).toFixed(2);
+	const frame = ({ median, p95 }) => `${median.toFixed(1)} / ${p95.toFixed(1)}`;
+	const records = `${summary.allocations.toLocaleString('en-US')} allocations, ${summary.calls.toLocaleString('en-US')} calls`;
+	console.log(`| ${label}: ${records} | ${summary.form} | ${summary.pageMiB} MiB | ${seconds(summary.openMs.median)} s | ` +
+		`${seconds(summary.parseMs)} s | ${seconds(summary.decodeMs)} s | ${seconds(summary.indexMs)} s | ` +
+		`${seconds(summary.firstFrameMs)} s | ${Math.round(summary.heapMiB)} MiB |`);
+	const f = summary.frameMs;
+	console.log(`| ${label}: ${records} | ${frame(f.fitAll)} | ${frame(f.zoomIn)} | ${frame(f.pan)} | ${frame(f.zoomOut)} |`);
 }
 
 async function main() {
@@ -113,18 +145,27 @@ async function main() {
 	const scratch = mkdtempSync(join(tmpdir(), 'cgomal-viz-bench-'));
 	const browser = await launchBrowser({ width: 1600, height: 1000 });
 	try {
-		const json = join(scratch, 'report.json');
-		const html = join(scratch, 'report.html');
-		const report = generateReport({ allocations: options.allocations, processes: 2, ms: 4, seed: 1 });
-		const counts = { allocations: report.allocations.length, calls: report.calls.length, gcCycles: report.gc_cycles.length };
-		if (options.plain)
-			await writeReport(report, json);
-		else
-			writeFileSync(json, JSON.stringify(encodeColumns(report)));
-		execFileSync(wrap, [json, html]);
+		let html = options.page;
+		let what;
+		if (html) {
+			if (!existsSync(html))
+				throw new Error(`${html} not found: write it with cgomal report --html or cgomal record`);
+			what = `page ${html}`;
+		} else {
+			const json = join(scratch, 'report.json');
+			html = join(scratch, 'report.html');
+			const report = generateReport({ allocations: options.allocations, processes: 2, ms: 4, seed: 1 });
+			if (options.plain)
+				await writeReport(report, json);
+			else
+				writeFileSync(json, JSON.stringify(encodeColumns(report)));
+			execFileSync(wrap, [json, html]);
+			what = `generated ${options.plain ? 'plain' : 'columnar'} page`;
+		}
 		const sizeMb = statSync(html).size / 2 ** 20;
-		console.log(`report: ${counts.allocations} allocations, ${counts.calls} calls, ${counts.gcCycles} GC cycles, ` +
-			`${options.plain ? 'plain' : 'columnar'} page of ${sizeMb.toFixed(0)} MiB`);
+		const counts = await pageCounts(browser.context, `file://${html}`);
+		console.log(`${what}: ${counts.allocations} allocations, ${counts.calls} calls, ${counts.gcCycles} GC cycles, ` +
+			`${counts.anomalies} anomalies, ${sizeMb.toFixed(0)} MiB`);
 
 		const runs = [];
 		for (let run = 0; run < options.runs; run++) {
@@ -136,10 +177,10 @@ async function main() {
 		}
 		const all = (phase) => runs.flatMap((r) => r.session[phase]);
 		const summary = {
-			allocations: counts.allocations,
+			...counts,
 			pageMiB: Math.round(sizeMb),
 			openMs: { median: percentile(runs.map((r) => r.wallMs), 0.5), max: Math.max(...runs.map((r) => r.wallMs)) },
-			form: options.plain ? 'plain' : 'columns',
+			form: runs[0].form,
 			parseMs: percentile(runs.map((r) => r.timings.parseMs), 0.5),
 			decodeMs: percentile(runs.map((r) => r.timings.decodeMs), 0.5),
 			indexMs: percentile(runs.map((r) => r.timings.indexMs), 0.5),
@@ -156,6 +197,8 @@ async function main() {
 			cores: cpus().length,
 		};
 		console.log(JSON.stringify(summary, null, 2));
+		if (options.markdown)
+			printMarkdown(options.markdown, summary);
 	} finally {
 		await browser.close();
 		rmSync(scratch, { recursive: true, force: true });
