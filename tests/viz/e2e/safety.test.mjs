@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 // End-to-end tests of the viewer on hostile or broken input, in Debian's chromium. Report
-// strings stay text, and an unknown major version or malformed JSON shows an error instead of
-// a blank page. The standalone page opens reports by file picker and by drop.
+// strings stay text, and an unknown major version, malformed JSON or a damaged column shows an
+// error instead of a blank page. The standalone page opens reports by file picker and by drop.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { launchBrowser, scratchDir, makeReportPage, openViewer, fileUrl, wrapHtml, requireEnv, artifactDir } from './support.mjs';
 import { HOSTILE_TEXT, generateReport } from '../make-report.mjs';
+import { encodeColumns } from '../../../viz/columns.js';
 
 let browser;
 let scratch;
@@ -85,6 +86,20 @@ test('bad field names the record', async () => {
 	writeFileSync(json, JSON.stringify(report));
 	const { page } = await openViewer(browser.context, fileUrl(wrapHtml(json, join(scratch.dir, 'badfield.html'))));
 	assert.match(await page.locator('[data-testid=error]').textContent(), /^embedded report: allocations\[5\]\.free is "soon", expected an integer number of nanoseconds >= 0, or null\./);
+	await page.close();
+});
+
+test('damaged column names the column', async () => {
+	const columns = encodeColumns(generateReport({ allocations: 20 }));
+	columns.allocations.columns.free.pop();
+	const json = join(scratch.dir, 'badcolumn.json');
+	writeFileSync(json, JSON.stringify(columns));
+	const { page, errors } = await openViewer(browser.context, fileUrl(wrapHtml(json, join(scratch.dir, 'badcolumn.html'))));
+	assert.equal(await page.evaluate(() => window.cgomalViewer.status), 'error');
+	assert.deepEqual(errors, []);
+	assert.match(await page.locator('[data-testid=error]').textContent(),
+		/^embedded report: allocations\.columns\.free\.length is \d+, expected \d+, one value per record that has the field\./);
+	assert.equal(await page.locator('[data-testid=welcome]').isVisible(), true, 'the page is not blank');
 	await page.close();
 });
 
