@@ -2,7 +2,8 @@
 /*
  * Round trips of the report writer's binary records through a temporary
  * file: every field at ordinary values, at LT_NONE and at its limits, and
- * files that end before or inside a record.
+ * files that end before or inside a record or hold a message that is too
+ * long.
  * Usage: record-codec-test CASE (each case is one CTest test).
  */
 #include <errno.h>
@@ -247,6 +248,122 @@ static void test_gc_cycle_round_trip(void)
 	fclose(file);
 }
 
+/* Checks every field of an anomaly that went through the codec, the message by its text. */
+static void check_anomaly(const struct lt_anomaly *decoded, const struct lt_anomaly *expected)
+{
+	CHECK_EQ(decoded->kind, expected->kind);
+	CHECK_EQ(decoded->trace, expected->trace);
+	CHECK_EQ(decoded->pid, expected->pid);
+	CHECK_EQ(decoded->m, expected->m);
+	CHECK_EQ(decoded->tid, expected->tid);
+	CHECK_EQ(decoded->time, expected->time);
+	CHECK_EQ(decoded->allocation, expected->allocation);
+	CHECK_EQ(decoded->call, expected->call);
+	CHECK_EQ(decoded->has_addr, expected->has_addr);
+	CHECK_EQ(decoded->addr, expected->addr);
+	CHECK_EQ(decoded->uncertain, expected->uncertain);
+	CHECK_EQ(decoded->message == NULL, expected->message == NULL);
+	if (decoded->message && expected->message)
+		CHECK(strcmp(decoded->message, expected->message) == 0);
+}
+
+static void test_anomaly_round_trip(void)
+{
+	static char longest[CG_RECORD_MESSAGE_MAX + 1];
+	const struct lt_anomaly anomalies[] = {
+	        {.kind = LT_ANOMALY_LIVE_AT_END,
+	         .trace = 0,
+	         .pid = 100,
+	         .m = 1,
+	         .tid = 101,
+	         .time = 2500,
+	         .allocation = 7,
+	         .call = LT_NONE,
+	         .has_addr = true,
+	         .addr = 0x7f0000001000ULL,
+	         .uncertain = false,
+	         .message = "cgo allocation 7 is still pinned \"here\"\n\t\x01 \xc3\xa9"},
+	        {.kind = LT_ANOMALY_UNMATCHED_EXIT,
+	         .trace = UINT32_MAX,
+	         .pid = INT64_MIN,
+	         .m = LT_NONE,
+	         .tid = LT_NONE,
+	         .time = LT_NONE,
+	         .allocation = LT_NONE,
+	         .call = INT64_MAX,
+	         .has_addr = false,
+	         .addr = 0,
+	         .uncertain = true,
+	         .message = ""},
+	        {.kind = LT_ANOMALY_FREE_WITHOUT_ALLOC,
+	         .pid = INT64_MAX,
+	         .m = INT64_MAX,
+	         .tid = INT64_MIN,
+	         .time = INT64_MAX,
+	         .allocation = INT64_MIN,
+	         .call = LT_NONE,
+	         .has_addr = true,
+	         .addr = UINT64_MAX,
+	         .message = NULL},
+	        /* An enum value past the known kinds keeps its number. */
+	        {.kind = (enum lt_anomaly_kind)(LT_ANOMALY_COUNT + 3), .message = longest},
+	};
+	size_t count = sizeof(anomalies) / sizeof(anomalies[0]);
+	uint8_t *bytes = malloc(count * CG_RECORD_ANOMALY_MAX_BYTES);
+	char message[CG_RECORD_MESSAGE_MAX + 1];
+	struct lt_anomaly decoded;
+	size_t length = 0;
+	FILE *file;
+
+	memset(longest, 'x', CG_RECORD_MESSAGE_MAX);
+	CHECK(bytes != NULL);
+	if (!bytes)
+		return;
+	for (size_t i = 0; i < count; i++) {
+		size_t record_length = cg_record_encode_anomaly(bytes + length, &anomalies[i]);
+
+		CHECK(record_length > 0);
+		CHECK(record_length <= CG_RECORD_ANOMALY_MAX_BYTES);
+		length += record_length;
+	}
+	file = file_with(bytes, length);
+	for (size_t i = 0; i < count; i++) {
+		CHECK_EQ(cg_record_decode_anomaly(file, &decoded, message), 1);
+		check_anomaly(&decoded, &anomalies[i]);
+	}
+	CHECK_EQ(cg_record_decode_anomaly(file, &decoded, message), 0);
+	fclose(file);
+	free(bytes);
+}
+
+/* A message past CG_RECORD_MESSAGE_MAX is not encoded, and a length past it is not decoded. */
+static void test_anomaly_long_message(void)
+{
+	static char too_long[CG_RECORD_MESSAGE_MAX + 2];
+	static uint8_t bytes[CG_RECORD_ANOMALY_MAX_BYTES + 16];
+	struct lt_anomaly anomaly = {.kind = LT_ANOMALY_LIVE_AT_END, .message = too_long};
+	char message[CG_RECORD_MESSAGE_MAX + 1];
+	size_t length;
+	FILE *file;
+
+	memset(too_long, 'x', CG_RECORD_MESSAGE_MAX + 1);
+	CHECK_EQ(cg_record_encode_anomaly(bytes, &anomaly), 0);
+
+	/* The same record with a message of the maximum length, whose length is then raised by one.
+	 */
+	too_long[CG_RECORD_MESSAGE_MAX] = '\0';
+	length = cg_record_encode_anomaly(bytes, &anomaly);
+	CHECK(length > CG_RECORD_MESSAGE_MAX);
+	/* The length, 4096 as a varint, is the two bytes before the message. */
+	CHECK_EQ(bytes[length - CG_RECORD_MESSAGE_MAX - 2], 0x80);
+	CHECK_EQ(bytes[length - CG_RECORD_MESSAGE_MAX - 1], 0x20);
+	bytes[length - CG_RECORD_MESSAGE_MAX - 2] = 0x81;
+	bytes[length++] = 'x';
+	file = file_with(bytes, length);
+	CHECK_EQ(cg_record_decode_anomaly(file, &anomaly, message), -EIO);
+	fclose(file);
+}
+
 /* Every cut inside a record is an error, and only the cut at its start is a clean end. */
 static void test_truncated(void)
 {
@@ -261,6 +378,37 @@ static void test_truncated(void)
 		if (status != (cut == 0 ? 0 : -EIO)) {
 			fprintf(stderr, "a record cut after %zu of %zu bytes decoded as %d\n", cut,
 			        length, status);
+			failures++;
+		}
+		fclose(file);
+	}
+}
+
+/* The same for an anomaly, whose message ends the record. */
+static void test_anomaly_truncated(void)
+{
+	const struct lt_anomaly anomaly = {.kind = LT_ANOMALY_FREED_WHILE_PINNED,
+	                                   .pid = 100,
+	                                   .m = 1,
+	                                   .tid = 100,
+	                                   .time = 4100,
+	                                   .allocation = 0,
+	                                   .call = 0,
+	                                   .has_addr = true,
+	                                   .addr = 0x7f0000001000ULL,
+	                                   .message = "freed while pinned"};
+	uint8_t bytes[CG_RECORD_ANOMALY_MAX_BYTES];
+	char message[CG_RECORD_MESSAGE_MAX + 1];
+	size_t length = cg_record_encode_anomaly(bytes, &anomaly);
+
+	for (size_t cut = 0; cut < length; cut++) {
+		struct lt_anomaly decoded;
+		FILE *file = file_with(bytes, cut);
+		int status = cg_record_decode_anomaly(file, &decoded, message);
+
+		if (status != (cut == 0 ? 0 : -EIO)) {
+			fprintf(stderr, "an anomaly cut after %zu of %zu bytes decoded as %d\n",
+			        cut, length, status);
 			failures++;
 		}
 		fclose(file);
@@ -284,7 +432,10 @@ static const struct test_case cases[] = {
         {"allocation_round_trip", test_allocation_round_trip},
         {"call_round_trip", test_call_round_trip},
         {"gc_cycle_round_trip", test_gc_cycle_round_trip},
+        {"anomaly_round_trip", test_anomaly_round_trip},
+        {"anomaly_long_message", test_anomaly_long_message},
         {"truncated", test_truncated},
+        {"anomaly_truncated", test_anomaly_truncated},
         {"overlong_varint", test_overlong_varint},
 };
 

@@ -6,11 +6,13 @@
 #include <string.h>
 
 /* Flag bits of the shared byte. */
-#define FLAG_UNCERTAIN  0x01
-#define FLAG_HAS_ID     0x02 /* allocation: has_object_id; call: has_fn */
-#define FLAG_HAS_START  0x02 /* GC cycle */
-#define FLAG_HAS_END    0x04 /* GC cycle */
-#define FLAG_ENUM_SHIFT 3    /* kind, and the state above it, start here */
+#define FLAG_UNCERTAIN   0x01
+#define FLAG_HAS_ID      0x02 /* allocation: has_object_id; call: has_fn */
+#define FLAG_HAS_START   0x02 /* GC cycle */
+#define FLAG_HAS_END     0x04 /* GC cycle */
+#define FLAG_HAS_ADDR    0x02 /* anomaly */
+#define FLAG_HAS_MESSAGE 0x04 /* anomaly: the message is not NULL */
+#define FLAG_ENUM_SHIFT  3    /* kind, and the state above it, start here */
 
 static uint8_t *put_unsigned(uint8_t *out, uint64_t value)
 {
@@ -235,5 +237,63 @@ int cg_record_decode_gc_cycle(FILE *in, struct lt_gc_cycle *cycle)
 	cycle->pid = signed_fields[0];
 	cycle->start = signed_fields[1];
 	cycle->end = signed_fields[2];
+	return 1;
+}
+
+size_t cg_record_encode_anomaly(uint8_t *out, const struct lt_anomaly *anomaly)
+{
+	uint8_t *start = out;
+	size_t message_length = anomaly->message ? strlen(anomaly->message) : 0;
+	unsigned flags = (anomaly->uncertain ? FLAG_UNCERTAIN : 0) |
+	                 (anomaly->has_addr ? FLAG_HAS_ADDR : 0) |
+	                 (anomaly->message ? FLAG_HAS_MESSAGE : 0);
+
+	if (message_length > CG_RECORD_MESSAGE_MAX)
+		return 0;
+	out = put_unsigned(out, (uint64_t)anomaly->kind);
+	out = put_unsigned(out, flags);
+	out = put_unsigned(out, anomaly->trace);
+	out = put_unsigned(out, anomaly->addr);
+	out = put_signed(out, anomaly->pid);
+	out = put_signed(out, anomaly->m);
+	out = put_signed(out, anomaly->tid);
+	out = put_signed(out, anomaly->time);
+	out = put_signed(out, anomaly->allocation);
+	out = put_signed(out, anomaly->call);
+	out = put_unsigned(out, message_length);
+	if (message_length)
+		memcpy(out, anomaly->message, message_length);
+	return (size_t)(out - start) + message_length;
+}
+
+int cg_record_decode_anomaly(FILE *in, struct lt_anomaly *anomaly, char *message)
+{
+	uint64_t fields[4], message_length;
+	int64_t signed_fields[6];
+	int status = get_unsigned_fields(in, fields, 4, 1);
+
+	if (status == 1)
+		status = get_signed_fields(in, signed_fields, 6);
+	if (status == 1)
+		status = get_unsigned(in, &message_length, 0);
+	if (status != 1)
+		return status;
+	if (message_length > CG_RECORD_MESSAGE_MAX ||
+	    fread(message, 1, (size_t)message_length, in) != message_length)
+		return -EIO;
+	message[message_length] = '\0';
+	memset(anomaly, 0, sizeof(*anomaly));
+	anomaly->kind = (enum lt_anomaly_kind)fields[0];
+	anomaly->uncertain = fields[1] & FLAG_UNCERTAIN;
+	anomaly->has_addr = fields[1] & FLAG_HAS_ADDR;
+	anomaly->message = fields[1] & FLAG_HAS_MESSAGE ? message : NULL;
+	anomaly->trace = (uint32_t)fields[2];
+	anomaly->addr = fields[3];
+	anomaly->pid = signed_fields[0];
+	anomaly->m = signed_fields[1];
+	anomaly->tid = signed_fields[2];
+	anomaly->time = signed_fields[3];
+	anomaly->allocation = signed_fields[4];
+	anomaly->call = signed_fields[5];
 	return 1;
 }
