@@ -19,40 +19,12 @@
 #include <string.h>
 
 #include "../engine/table.h"
+#include "column_text.h"
 #include "json_line.h"
 #include "record_codec.h"
 
-/*
- * Bytes of one column's text kept in memory before they go to the column's
- * temporary file: 21 columns hold at most 1.3 MiB, whatever the number of
- * records.
- */
-#define COLUMN_BUFFER_SIZE (64 * 1024)
-
-/*
- * Maximum length of one value with the comma before it: a quoted "0x" and
- * 16 hex digits, or a minus sign and 19 digits.
- */
-#define COLUMN_VALUE_MAX 24
-
 /* Names that an enum column indexes: the enum's names, then any other name met. */
 #define NAME_LIST_MAX 8
-
-enum column_form {
-	COLUMN_VALUES,      /* each value as it is */
-	COLUMN_DELTAS,      /* each value minus the previous one, the first minus 0 */
-	COLUMN_HEX_STRINGS, /* addresses as "0x..." strings */
-};
-
-struct column {
-	const char *name;
-	enum column_form form;
-	char *text; /* owned, COLUMN_BUFFER_SIZE bytes */
-	size_t length;
-	FILE *file; /* owned temporary file with the earlier text, or NULL while all of it fits */
-	uint64_t count;
-	int64_t previous; /* last value of a delta column */
-};
 
 struct name_list {
 	const char *names[NAME_LIST_MAX]; /* borrowed static strings */
@@ -100,38 +72,38 @@ struct cg_columns {
 	struct lt_table thread_index; /* hash of a thread -> its index + 1 (never NULL) */
 	size_t last_thread;           /* index of the latest thread looked up */
 
-	struct column calls[CALL_COLUMN_COUNT];
-	struct column allocations[ALLOCATION_COLUMN_COUNT];
+	struct cg_column calls[CALL_COLUMN_COUNT];
+	struct cg_column allocations[ALLOCATION_COLUMN_COUNT];
 	uint64_t call_count, allocation_count;
 	struct name_list call_kinds, allocation_kinds, allocation_states;
 };
 
 /* Column names and forms in output order; an address column's form is set when reading. */
-static const struct column call_layout[CALL_COLUMN_COUNT] = {
-        [CALL_ID] = {.name = "id", .form = COLUMN_DELTAS},
+static const struct cg_column call_layout[CALL_COLUMN_COUNT] = {
+        [CALL_ID] = {.name = "id", .form = CG_COLUMN_DELTAS},
         [CALL_FLAGS] = {.name = "flags"},
         [CALL_THREAD] = {.name = "thread"},
         [CALL_DEPTH] = {.name = "depth"},
         [CALL_KIND] = {.name = "kind"},
-        [CALL_FN] = {.name = "fn", .form = COLUMN_DELTAS},
-        [CALL_ENTRY] = {.name = "entry", .form = COLUMN_DELTAS},
+        [CALL_FN] = {.name = "fn", .form = CG_COLUMN_DELTAS},
+        [CALL_ENTRY] = {.name = "entry", .form = CG_COLUMN_DELTAS},
         [CALL_EXIT] = {.name = "exit"},
 };
 
-static const struct column allocation_layout[ALLOCATION_COLUMN_COUNT] = {
-        [ALLOCATION_ID] = {.name = "id", .form = COLUMN_DELTAS},
+static const struct cg_column allocation_layout[ALLOCATION_COLUMN_COUNT] = {
+        [ALLOCATION_ID] = {.name = "id", .form = CG_COLUMN_DELTAS},
         [ALLOCATION_FLAGS] = {.name = "flags"},
         [ALLOCATION_THREAD] = {.name = "thread"},
         [ALLOCATION_KIND] = {.name = "kind"},
         [ALLOCATION_STATE] = {.name = "state"},
-        [ALLOCATION_OBJECT_ID] = {.name = "object_id", .form = COLUMN_DELTAS},
-        [ALLOCATION_ADDR] = {.name = "addr", .form = COLUMN_DELTAS},
+        [ALLOCATION_OBJECT_ID] = {.name = "object_id", .form = CG_COLUMN_DELTAS},
+        [ALLOCATION_ADDR] = {.name = "addr", .form = CG_COLUMN_DELTAS},
         [ALLOCATION_SIZE] = {.name = "size"},
         [ALLOCATION_DEPTH] = {.name = "depth"},
-        [ALLOCATION_ALLOC] = {.name = "alloc", .form = COLUMN_DELTAS},
+        [ALLOCATION_ALLOC] = {.name = "alloc", .form = CG_COLUMN_DELTAS},
         [ALLOCATION_RELEASE] = {.name = "release"},
         [ALLOCATION_FREE] = {.name = "free"},
-        [ALLOCATION_GC_CYCLE] = {.name = "gc_cycle", .form = COLUMN_DELTAS},
+        [ALLOCATION_GC_CYCLE] = {.name = "gc_cycle", .form = CG_COLUMN_DELTAS},
 };
 
 /* Flag bits of the calls' `flags` column. */
@@ -163,141 +135,16 @@ static int64_t exact_optional(int64_t value)
 	return value < 0 ? LT_NONE : exact_uint((uint64_t)value);
 }
 
-size_t cg_columns_format_int(char *out, int64_t value)
-{
-	if (value >= 0)
-		return json_format_uint(out, (uint64_t)value);
-	*out = '-';
-	/* The magnitude of INT64_MIN does not fit an int64_t, so negate in unsigned arithmetic. */
-	return 1 + json_format_uint(out + 1, (uint64_t)0 - (uint64_t)value);
-}
-
-/* Formats "0x..." in quotes, the plain report's form of an address; returns the length. */
-static size_t format_hex_string(char *out, uint64_t value)
-{
-	static const char hex_digits[] = "0123456789abcdef";
-	char digits[16];
-	size_t n = 0, length = 0;
-
-	do {
-		digits[n++] = hex_digits[value & 0xf];
-		value >>= 4;
-	} while (value);
-	out[length++] = '"';
-	out[length++] = '0';
-	out[length++] = 'x';
-	while (n)
-		out[length++] = digits[--n];
-	out[length++] = '"';
-	return length;
-}
-
 /* ---- Columns ---- */
 
-static int column_init(struct column *column, const struct column *layout)
-{
-	*column = *layout;
-	column->text = malloc(COLUMN_BUFFER_SIZE);
-	return column->text ? 0 : -ENOMEM;
-}
-
-static void column_destroy(struct column *column)
-{
-	if (column->file)
-		fclose(column->file);
-	free(column->text);
-	memset(column, 0, sizeof(*column));
-}
-
-/* Moves the buffered text to the column's temporary file, creating it on first use. */
-static int column_spill(struct column *column)
-{
-	if (!column->file) {
-		column->file = tmpfile();
-		if (!column->file)
-			return errno ? -errno : -EIO;
-	}
-	if (fwrite(column->text, 1, column->length, column->file) != column->length)
-		return -EIO;
-	column->length = 0;
-	return 0;
-}
-
-/* Makes room for one more value, with the comma before it. */
-static int column_reserve(struct column *column)
-{
-	int err = 0;
-
-	if (column->length + COLUMN_VALUE_MAX > COLUMN_BUFFER_SIZE)
-		err = column_spill(column);
-	if (!err && column->count)
-		column->text[column->length++] = ',';
-	column->count++;
-	return err;
-}
-
-/* Appends an integer; a delta column stores its difference to the previous one. */
-static int column_put(struct column *column, int64_t value)
-{
-	int err = column_reserve(column);
-
-	if (err)
-		return err;
-	if (column->form == COLUMN_DELTAS) {
-		int64_t delta = value - column->previous;
-
-		column->previous = value;
-		value = delta;
-	}
-	column->length += cg_columns_format_int(column->text + column->length, value);
-	return 0;
-}
-
-/* Appends an address: an integer when the column's addresses all fit a double, else a string. */
-static int column_put_address(struct column *column, uint64_t address)
-{
-	int err;
-
-	if (column->form != COLUMN_HEX_STRINGS)
-		return column_put(column, (int64_t)address);
-	err = column_reserve(column);
-	if (!err)
-		column->length += format_hex_string(column->text + column->length, address);
-	return err;
-}
-
-/* Writes `"name": [values]` to out, the text from the temporary file first. */
-static int column_write(struct column *column, FILE *out)
-{
-	char chunk[65536];
-	size_t n;
-
-	if (fprintf(out, "      \"%s\": [", column->name) < 0)
-		return -EIO;
-	if (column->file) {
-		if (fflush(column->file) != 0 || fseek(column->file, 0, SEEK_SET) != 0)
-			return -EIO;
-		while ((n = fread(chunk, 1, sizeof(chunk), column->file)) > 0) {
-			if (fwrite(chunk, 1, n, out) != n)
-				return -EIO;
-		}
-		if (ferror(column->file))
-			return -EIO;
-	}
-	if (fwrite(column->text, 1, column->length, out) != column->length ||
-	    fputc(']', out) == EOF)
-		return -EIO;
-	return 0;
-}
-
-static int columns_write_all(struct column *columns, size_t count, FILE *out)
+static int columns_write_all(struct cg_column *columns, size_t count, FILE *out)
 {
 	int err = 0;
 
 	if (fputs("    \"columns\": {\n", out) == EOF)
 		return -EIO;
 	for (size_t i = 0; i < count && !err; i++) {
-		err = column_write(&columns[i], out);
+		err = cg_column_write(&columns[i], out);
 		if (!err && fputs(i + 1 < count ? ",\n" : "\n", out) == EOF)
 			err = -EIO;
 	}
@@ -389,7 +236,7 @@ static void format_optional(char *out, size_t *length, int64_t value)
 		memcpy(out + *length, "null", 4);
 		*length += 4;
 	} else {
-		*length += cg_columns_format_int(out + *length, value);
+		*length += cg_column_format_int(out + *length, value);
 	}
 }
 
@@ -404,7 +251,7 @@ static int threads_write(const struct cg_columns *columns, FILE *out)
 
 		length += json_format_uint(text, thread->trace);
 		text[length++] = ',';
-		length += cg_columns_format_int(text + length, thread->pid);
+		length += cg_column_format_int(text + length, thread->pid);
 		text[length++] = ',';
 		format_optional(text, &length, thread->m);
 		text[length++] = ',';
@@ -419,7 +266,7 @@ static int threads_write(const struct cg_columns *columns, FILE *out)
 
 static int put_call(struct cg_columns *columns, const struct lt_call *call)
 {
-	struct column *column = columns->calls;
+	struct cg_column *column = columns->calls;
 	struct thread thread = {call->trace, exact_uint((uint64_t)call->pid), exact_uint(call->m),
 	                        exact_optional(call->tid)};
 	int64_t entry = exact_optional(call->entry);
@@ -434,18 +281,18 @@ static int put_call(struct cg_columns *columns, const struct lt_call *call)
 		return (int)thread_index;
 	if (kind < 0)
 		return kind;
-	err = column_put(&column[CALL_ID], exact_uint(call->id));
-	err = err ? err : column_put(&column[CALL_FLAGS], flags);
-	err = err ? err : column_put(&column[CALL_THREAD], thread_index);
-	err = err ? err : column_put(&column[CALL_DEPTH], exact_uint(call->depth));
-	err = err ? err : column_put(&column[CALL_KIND], kind);
+	err = cg_column_put(&column[CALL_ID], exact_uint(call->id));
+	err = err ? err : cg_column_put(&column[CALL_FLAGS], flags);
+	err = err ? err : cg_column_put(&column[CALL_THREAD], thread_index);
+	err = err ? err : cg_column_put(&column[CALL_DEPTH], exact_uint(call->depth));
+	err = err ? err : cg_column_put(&column[CALL_KIND], kind);
 	if (!err && call->has_fn)
-		err = column_put_address(&column[CALL_FN], call->fn);
+		err = cg_column_put_address(&column[CALL_FN], call->fn);
 	if (!err && entry >= 0)
-		err = column_put(&column[CALL_ENTRY], entry);
+		err = cg_column_put(&column[CALL_ENTRY], entry);
 	/* exit is stored relative to entry, so it stays small. */
 	if (!err && exit >= 0)
-		err = column_put(&column[CALL_EXIT], entry >= 0 ? exit - entry : exit);
+		err = cg_column_put(&column[CALL_EXIT], entry >= 0 ? exit - entry : exit);
 	return err;
 }
 
@@ -453,26 +300,26 @@ static int put_call(struct cg_columns *columns, const struct lt_call *call)
  * Puts the times that are not null: alloc as a delta, release relative to
  * alloc, and free relative to the latest of the two, so that they stay small.
  */
-static int put_allocation_times(struct column *column, int64_t alloc, int64_t release,
+static int put_allocation_times(struct cg_column *column, int64_t alloc, int64_t release,
                                 int64_t free_time)
 {
 	int64_t before_free = release >= 0 ? release : alloc;
 	int err = 0;
 
 	if (alloc >= 0)
-		err = column_put(&column[ALLOCATION_ALLOC], alloc);
+		err = cg_column_put(&column[ALLOCATION_ALLOC], alloc);
 	if (!err && release >= 0)
-		err = column_put(&column[ALLOCATION_RELEASE],
-		                 alloc >= 0 ? release - alloc : release);
+		err = cg_column_put(&column[ALLOCATION_RELEASE],
+		                    alloc >= 0 ? release - alloc : release);
 	if (!err && free_time >= 0)
-		err = column_put(&column[ALLOCATION_FREE],
-		                 before_free >= 0 ? free_time - before_free : free_time);
+		err = cg_column_put(&column[ALLOCATION_FREE],
+		                    before_free >= 0 ? free_time - before_free : free_time);
 	return err;
 }
 
 static int put_allocation(struct cg_columns *columns, const struct lt_allocation *allocation)
 {
-	struct column *column = columns->allocations;
+	struct cg_column *column = columns->allocations;
 	struct thread thread = {allocation->trace, exact_uint((uint64_t)allocation->pid),
 	                        exact_optional(allocation->m), exact_optional(allocation->tid)};
 	int64_t depth = exact_optional(allocation->depth);
@@ -498,38 +345,39 @@ static int put_allocation(struct cg_columns *columns, const struct lt_allocation
 		return kind;
 	if (state < 0)
 		return state;
-	err = column_put(&column[ALLOCATION_ID], exact_uint(allocation->id));
-	err = err ? err : column_put(&column[ALLOCATION_FLAGS], flags);
-	err = err ? err : column_put(&column[ALLOCATION_THREAD], thread_index);
-	err = err ? err : column_put(&column[ALLOCATION_KIND], kind);
-	err = err ? err : column_put(&column[ALLOCATION_STATE], state);
+	err = cg_column_put(&column[ALLOCATION_ID], exact_uint(allocation->id));
+	err = err ? err : cg_column_put(&column[ALLOCATION_FLAGS], flags);
+	err = err ? err : cg_column_put(&column[ALLOCATION_THREAD], thread_index);
+	err = err ? err : cg_column_put(&column[ALLOCATION_KIND], kind);
+	err = err ? err : cg_column_put(&column[ALLOCATION_STATE], state);
 	if (!err && allocation->has_object_id)
-		err = column_put(&column[ALLOCATION_OBJECT_ID], exact_uint(allocation->object_id));
-	err = err ? err : column_put_address(&column[ALLOCATION_ADDR], allocation->addr);
-	err = err ? err : column_put(&column[ALLOCATION_SIZE], exact_uint(allocation->size));
+		err = cg_column_put(&column[ALLOCATION_OBJECT_ID],
+		                    exact_uint(allocation->object_id));
+	err = err ? err : cg_column_put_address(&column[ALLOCATION_ADDR], allocation->addr);
+	err = err ? err : cg_column_put(&column[ALLOCATION_SIZE], exact_uint(allocation->size));
 	if (!err && depth >= 0)
-		err = column_put(&column[ALLOCATION_DEPTH], depth);
+		err = cg_column_put(&column[ALLOCATION_DEPTH], depth);
 	err = err ? err : put_allocation_times(column, alloc, release, free_time);
 	if (!err && gc_cycle >= 0)
-		err = column_put(&column[ALLOCATION_GC_CYCLE], gc_cycle);
+		err = cg_column_put(&column[ALLOCATION_GC_CYCLE], gc_cycle);
 	return err;
 }
 
 /* ---- Sections ---- */
 
 /* Sets up a section's columns, clearing any from an earlier read. */
-static int columns_reset(struct column *columns, const struct column *layout, size_t count,
+static int columns_reset(struct cg_column *columns, const struct cg_column *layout, size_t count,
                          size_t address_column, bool addresses_as_strings)
 {
 	int err = 0;
 
 	for (size_t i = 0; i < count; i++) {
-		column_destroy(&columns[i]);
+		cg_column_destroy(&columns[i]);
 		if (!err)
-			err = column_init(&columns[i], &layout[i]);
+			err = cg_column_init(&columns[i], &layout[i]);
 	}
 	if (addresses_as_strings)
-		columns[address_column].form = COLUMN_HEX_STRINGS;
+		columns[address_column].form = CG_COLUMN_HEX_STRINGS;
 	return err;
 }
 
@@ -635,9 +483,9 @@ void cg_columns_destroy(struct cg_columns *columns)
 	if (!columns)
 		return;
 	for (size_t i = 0; i < CALL_COLUMN_COUNT; i++)
-		column_destroy(&columns->calls[i]);
+		cg_column_destroy(&columns->calls[i]);
 	for (size_t i = 0; i < ALLOCATION_COLUMN_COUNT; i++)
-		column_destroy(&columns->allocations[i]);
+		cg_column_destroy(&columns->allocations[i]);
 	lt_table_destroy(&columns->thread_index);
 	free(columns->threads);
 	free(columns);

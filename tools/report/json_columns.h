@@ -46,7 +46,4 @@ int cg_columns_read_allocations(struct cg_columns *columns, FILE *section, uint6
  */
 int cg_columns_write(struct cg_columns *columns, FILE *out);
 
-/* Formats value in decimal, with a minus sign when negative; returns the length (at most 20). */
-size_t cg_columns_format_int(char *out, int64_t value);
-
 #endif /* CGOMAL_JSON_COLUMNS_H */

@@ -148,22 +148,12 @@ void json_line_hex(struct json_line *line, const char *key, uint64_t value)
  * other byte below 0x20 as \u00xx, and copies all other bytes (UTF-8
  * sequences and 0x7f included) unchanged.
  */
-void json_line_string(struct json_line *line, const char *key, const char *value)
+size_t json_format_string(char *out, const char *value, size_t length)
 {
-	size_t value_length;
-	char *out;
+	char *start = out;
 
-	if (!value) {
-		json_line_null(line, key);
-		return;
-	}
-	value_length = strlen(value);
-	/* The worst case, \u00xx for every byte, takes six bytes each. */
-	if (!json_line_key(line, key, value_length * 6))
-		return;
-	out = line->text + line->length;
 	*out++ = '"';
-	for (const unsigned char *c = (const unsigned char *)value; *c; c++) {
+	for (const unsigned char *c = (const unsigned char *)value; length; c++, length--) {
 		char escape = 0;
 
 		switch (*c) {
@@ -204,7 +194,22 @@ void json_line_string(struct json_line *line, const char *key, const char *value
 		}
 	}
 	*out++ = '"';
-	line->length = (size_t)(out - line->text);
+	return (size_t)(out - start);
+}
+
+void json_line_string(struct json_line *line, const char *key, const char *value)
+{
+	size_t value_length;
+
+	if (!value) {
+		json_line_null(line, key);
+		return;
+	}
+	value_length = strlen(value);
+	/* The worst case, \u00xx for every byte, takes six bytes each. */
+	if (!json_line_key(line, key, value_length * 6))
+		return;
+	line->length += json_format_string(line->text + line->length, value, value_length);
 }
 
 const char *json_line_end(struct json_line *line, size_t *length)

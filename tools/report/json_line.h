@@ -46,6 +46,13 @@ bool json_line_reserve(struct json_line *line, size_t extra);
 /* Writes value in decimal to out (room for 20 bytes, no NUL); returns the length. */
 size_t json_format_uint(char *out, uint64_t value);
 
+/*
+ * Writes the length bytes of value to out as a quoted JSON string, escaped
+ * as cJSON escapes it, and returns the length written. out needs room for
+ * 6 * length + 2 bytes; no NUL is written.
+ */
+size_t json_format_string(char *out, const char *value, size_t length);
+
 /* Adds value as an escaped string, or null when it is NULL. */
 void json_line_string(struct json_line *line, const char *key, const char *value);
 

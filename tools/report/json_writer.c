@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "../engine/table.h"
+#include "column_text.h"
 #include "json_columns.h"
 #include "json_line.h"
 #include "record_codec.h"
@@ -595,7 +596,7 @@ static int write_samples(struct sample_printer *printer, const struct sample *sa
 
 			if (!printer->first)
 				text[length++] = ',';
-			length += cg_columns_format_int(text + length, number - printer->previous);
+			length += cg_column_format_int(text + length, number - printer->previous);
 			printer->previous = number;
 			printer->first = false;
 			continue;
