@@ -3,8 +3,8 @@
  * The lifetime report writer (format described in docs/report-format.md).
  *
  * Each record goes to its section's temporary file when the engine hands
- * it over: allocations, calls and GC cycles in the compact binary form of
- * record_codec.h, the rare others as JSON lines. The finish function
+ * it over: allocations, calls, GC cycles and anomalies in the compact
+ * binary form of record_codec.h, the rare others as JSON lines. The finish function
  * prints the binary records as JSON lines with the json_line builder, and
  * the rare parts (processes, traces, summary) go through cJSON. Counter
  * samples are buffered per series and spilled to a temporary file in
@@ -97,7 +97,8 @@ struct cg_json_writer {
 	struct json_line line; /* the record being built */
 	int err;               /* first write error */
 	/* An address above 2^53 - 1 was met, so the columnar form prints that column as strings. */
-	bool addr_above_exact, fn_above_exact;
+	bool addr_above_exact, fn_above_exact, anomaly_addr_above_exact;
+	char message[CG_RECORD_MESSAGE_MAX + 1]; /* the message of the anomaly being printed */
 };
 
 /* The two forms of the document. */
@@ -114,7 +115,7 @@ static const char *const section_names[SECTION_COUNT] = {
 static bool section_is_binary(enum section section)
 {
 	return section == SECTION_GC_CYCLES || section == SECTION_CALLS ||
-	       section == SECTION_ALLOCATIONS;
+	       section == SECTION_ALLOCATIONS || section == SECTION_ANOMALIES;
 }
 
 /* ---- cJSON helpers ---- */
@@ -310,6 +311,25 @@ static void format_gc_cycle(struct json_line *line, const struct lt_gc_cycle *cy
 	json_line_bool(line, "uncertain", cycle->uncertain);
 }
 
+static void format_anomaly(struct json_line *line, const struct lt_anomaly *anomaly)
+{
+	json_line_begin(line);
+	json_line_string(line, "kind", lt_anomaly_kind_name(anomaly->kind));
+	json_line_uint(line, "trace", anomaly->trace);
+	json_line_uint(line, "pid", (uint64_t)anomaly->pid);
+	json_line_optional(line, "m", anomaly->m);
+	json_line_optional(line, "tid", anomaly->tid);
+	json_line_optional(line, "time", anomaly->time);
+	json_line_optional(line, "allocation", anomaly->allocation);
+	json_line_optional(line, "call", anomaly->call);
+	if (anomaly->has_addr)
+		json_line_hex(line, "addr", anomaly->addr);
+	else
+		json_line_null(line, "addr");
+	json_line_bool(line, "uncertain", anomaly->uncertain);
+	json_line_string(line, "message", anomaly->message);
+}
+
 /* Appends one encoded record to a binary section. */
 static int section_append_binary(struct cg_json_writer *writer, enum section section,
                                  const uint8_t *bytes, size_t length)
@@ -358,24 +378,18 @@ static int on_gc_cycle(void *data, const struct lt_gc_cycle *cycle)
 static int on_anomaly(void *data, const struct lt_anomaly *anomaly)
 {
 	struct cg_json_writer *writer = data;
-	struct json_line *line = &writer->line;
+	uint8_t bytes[CG_RECORD_ANOMALY_MAX_BYTES];
+	size_t length = cg_record_encode_anomaly(bytes, anomaly);
 
-	json_line_begin(line);
-	json_line_string(line, "kind", lt_anomaly_kind_name(anomaly->kind));
-	json_line_uint(line, "trace", anomaly->trace);
-	json_line_uint(line, "pid", (uint64_t)anomaly->pid);
-	json_line_optional(line, "m", anomaly->m);
-	json_line_optional(line, "tid", anomaly->tid);
-	json_line_optional(line, "time", anomaly->time);
-	json_line_optional(line, "allocation", anomaly->allocation);
-	json_line_optional(line, "call", anomaly->call);
-	if (anomaly->has_addr)
-		json_line_hex(line, "addr", anomaly->addr);
-	else
-		json_line_null(line, "addr");
-	json_line_bool(line, "uncertain", anomaly->uncertain);
-	json_line_string(line, "message", anomaly->message);
-	return section_append_line(writer, SECTION_ANOMALIES);
+	if (length == 0) {
+		/* Only a message past CG_RECORD_MESSAGE_MAX fails, and the engine writes none. */
+		if (!writer->err)
+			writer->err = -EINVAL;
+		return -EINVAL;
+	}
+	if (anomaly->has_addr && anomaly->addr > JSON_MAX_EXACT_INTEGER)
+		writer->anomaly_addr_above_exact = true;
+	return section_append_binary(writer, SECTION_ANOMALIES, bytes, length);
 }
 
 static int on_discarded(void *data, const struct lt_discarded *discarded)
@@ -718,6 +732,12 @@ static int section_next_line(struct cg_json_writer *writer, enum section section
 		status = cg_record_decode_call(in, &record);
 		if (status == 1)
 			format_call(&writer->line, &record);
+	} else if (section == SECTION_ANOMALIES) {
+		struct lt_anomaly anomaly;
+
+		status = cg_record_decode_anomaly(in, &anomaly, writer->message);
+		if (status == 1)
+			format_anomaly(&writer->line, &anomaly);
 	} else {
 		struct lt_gc_cycle cycle;
 
