@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The thread table and the call and allocation columns of the report's
- * columnar form (see json_columns.h).
+ * The thread table and the GC cycle, call, allocation and anomaly columns
+ * of the report's columnar form (see json_columns.h).
  *
  * One pass over each binary section appends every record's values to all
  * of that section's columns, and each column spills its text to its own
  * temporary file. Decoding a section once per column instead, straight to
- * the output, would cost 21 decoding passes: on bench/report/make-trace.sh's
- * 1,000,000 lifetimes (Release build, 2-core VM) one pass decoded the
- * allocations in 40 ms and the calls in 28 ms, while this whole step, the
- * temporary files included, took 210 ms, against an estimated 850 ms.
+ * the output, would decode the calls and allocations 21 times. On
+ * bench/report/make-trace.sh's 1,000,000 lifetimes (Release build, 2-core
+ * VM) one pass decoded the allocations in 40 ms and the calls in 28 ms,
+ * while this whole step for the two, the temporary files included, took
+ * 210 ms, against an estimated 850 ms.
  */
 #include "json_columns.h"
 
@@ -22,6 +23,10 @@
 #include "column_text.h"
 #include "json_line.h"
 #include "record_codec.h"
+#include "writers.h"
+
+_Static_assert(CG_RECORD_MESSAGE_MAX <= CG_COLUMN_STRING_MAX,
+               "every message that the record codec accepts must fit a string column");
 
 /* Names that an enum column indexes: the enum's names, then any other name met. */
 #define NAME_LIST_MAX 8
@@ -36,6 +41,28 @@ struct thread {
 	uint32_t trace;
 	int64_t pid, m, tid;
 };
+
+enum gc_cycle_column {
+	GC_CYCLE_THREAD,
+	GC_CYCLE_CYCLE,
+	GC_CYCLE_FLAGS,
+	GC_CYCLE_REASON,
+	GC_CYCLE_REASON_CODE,
+	/* The fields that may be null, in the order of their flag bits, 1 to 9. */
+	GC_CYCLE_START,
+	GC_CYCLE_END,
+	GC_CYCLE_PAUSE_NS,
+	GC_CYCLE_LIVE_BYTES_BEFORE,
+	GC_CYCLE_GOAL_BYTES,
+	GC_CYCLE_MARKED_OBJECTS,
+	GC_CYCLE_FREED_OBJECTS,
+	GC_CYCLE_FREED_BYTES,
+	GC_CYCLE_LIVE_BYTES_AFTER,
+	GC_CYCLE_COLUMN_COUNT,
+};
+
+/* Fields of a GC cycle that may be null, each with a flag bit and a column. */
+#define GC_CYCLE_OPTIONAL_COUNT (GC_CYCLE_COLUMN_COUNT - GC_CYCLE_START)
 
 enum call_column {
 	CALL_ID,
@@ -66,19 +93,50 @@ enum allocation_column {
 	ALLOCATION_COLUMN_COUNT,
 };
 
+enum anomaly_column {
+	ANOMALY_KIND,
+	ANOMALY_FLAGS,
+	ANOMALY_THREAD,
+	ANOMALY_TIME,
+	ANOMALY_ALLOCATION,
+	ANOMALY_CALL,
+	ANOMALY_ADDR,
+	ANOMALY_MESSAGE,
+	ANOMALY_COLUMN_COUNT,
+};
+
 struct cg_columns {
 	struct thread *threads; /* owned, in order of first use */
 	size_t thread_count, thread_capacity;
 	struct lt_table thread_index; /* hash of a thread -> its index + 1 (never NULL) */
 	size_t last_thread;           /* index of the latest thread looked up */
 
+	struct cg_column gc_cycles[GC_CYCLE_COLUMN_COUNT];
 	struct cg_column calls[CALL_COLUMN_COUNT];
 	struct cg_column allocations[ALLOCATION_COLUMN_COUNT];
-	uint64_t call_count, allocation_count;
-	struct name_list call_kinds, allocation_kinds, allocation_states;
+	struct cg_column anomalies[ANOMALY_COLUMN_COUNT];
+	uint64_t gc_cycle_count, call_count, allocation_count, anomaly_count;
+	struct name_list gc_reasons, call_kinds, allocation_kinds, allocation_states, anomaly_kinds;
 };
 
 /* Column names and forms in output order; an address column's form is set when reading. */
+static const struct cg_column gc_cycle_layout[GC_CYCLE_COLUMN_COUNT] = {
+        [GC_CYCLE_THREAD] = {.name = "thread"},
+        [GC_CYCLE_CYCLE] = {.name = "cycle", .form = CG_COLUMN_DELTAS},
+        [GC_CYCLE_FLAGS] = {.name = "flags"},
+        [GC_CYCLE_REASON] = {.name = "reason"},
+        [GC_CYCLE_REASON_CODE] = {.name = "reason_code"},
+        [GC_CYCLE_START] = {.name = "start", .form = CG_COLUMN_DELTAS},
+        [GC_CYCLE_END] = {.name = "end"},
+        [GC_CYCLE_PAUSE_NS] = {.name = "pause_ns"},
+        [GC_CYCLE_LIVE_BYTES_BEFORE] = {.name = "live_bytes_before"},
+        [GC_CYCLE_GOAL_BYTES] = {.name = "goal_bytes"},
+        [GC_CYCLE_MARKED_OBJECTS] = {.name = "marked_objects"},
+        [GC_CYCLE_FREED_OBJECTS] = {.name = "freed_objects"},
+        [GC_CYCLE_FREED_BYTES] = {.name = "freed_bytes"},
+        [GC_CYCLE_LIVE_BYTES_AFTER] = {.name = "live_bytes_after"},
+};
+
 static const struct cg_column call_layout[CALL_COLUMN_COUNT] = {
         [CALL_ID] = {.name = "id", .form = CG_COLUMN_DELTAS},
         [CALL_FLAGS] = {.name = "flags"},
@@ -106,6 +164,20 @@ static const struct cg_column allocation_layout[ALLOCATION_COLUMN_COUNT] = {
         [ALLOCATION_GC_CYCLE] = {.name = "gc_cycle", .form = CG_COLUMN_DELTAS},
 };
 
+static const struct cg_column anomaly_layout[ANOMALY_COLUMN_COUNT] = {
+        [ANOMALY_KIND] = {.name = "kind"},
+        [ANOMALY_FLAGS] = {.name = "flags"},
+        [ANOMALY_THREAD] = {.name = "thread"},
+        [ANOMALY_TIME] = {.name = "time", .form = CG_COLUMN_DELTAS},
+        [ANOMALY_ALLOCATION] = {.name = "allocation", .form = CG_COLUMN_DELTAS},
+        [ANOMALY_CALL] = {.name = "call", .form = CG_COLUMN_DELTAS},
+        [ANOMALY_ADDR] = {.name = "addr", .form = CG_COLUMN_DELTAS},
+        [ANOMALY_MESSAGE] = {.name = "message"},
+};
+
+/* Bit 0 of the GC cycles' `flags` column. Bit 1 + k is set when optional field k is not null. */
+#define GC_CYCLE_UNCERTAIN 0x1
+
 /* Flag bits of the calls' `flags` column. */
 #define CALL_UNCERTAIN 0x1
 #define CALL_HAS_FN    0x2
@@ -120,6 +192,13 @@ static const struct cg_column allocation_layout[ALLOCATION_COLUMN_COUNT] = {
 #define ALLOCATION_HAS_RELEASE   0x10
 #define ALLOCATION_HAS_FREE      0x20
 #define ALLOCATION_HAS_GC_CYCLE  0x40
+
+/* Flag bits of the anomalies' `flags` column. */
+#define ANOMALY_UNCERTAIN      0x01
+#define ANOMALY_HAS_TIME       0x02
+#define ANOMALY_HAS_ALLOCATION 0x04
+#define ANOMALY_HAS_CALL       0x08
+#define ANOMALY_HAS_ADDR       0x10
 
 /* ---- Values as the plain report prints them ---- */
 
@@ -264,6 +343,58 @@ static int threads_write(const struct cg_columns *columns, FILE *out)
 
 /* ---- Records ---- */
 
+/* A GC cycle field that only gc_start or only gc_end carries: LT_NONE when that event is missing.
+ */
+static int64_t gc_field(bool present, uint64_t value)
+{
+	return present ? exact_uint(value) : LT_NONE;
+}
+
+static int put_gc_cycle(struct cg_columns *columns, const struct lt_gc_cycle *cycle)
+{
+	struct cg_column *column = columns->gc_cycles;
+	struct thread thread = {cycle->trace, exact_uint((uint64_t)cycle->pid), LT_NONE, LT_NONE};
+	int64_t start = cycle->has_start ? exact_optional(cycle->start) : LT_NONE;
+	int64_t end = cycle->has_end ? exact_optional(cycle->end) : LT_NONE;
+	/* In the order of their flag bits and columns, from GC_CYCLE_START on. */
+	const int64_t optional[GC_CYCLE_OPTIONAL_COUNT] = {
+	        start,
+	        /* end is stored relative to start, so it stays small. */
+	        end >= 0 && start >= 0 ? end - start : end,
+	        gc_field(cycle->has_end, cycle->pause_ns),
+	        gc_field(cycle->has_start, cycle->live_bytes_before),
+	        gc_field(cycle->has_start, cycle->goal_bytes),
+	        gc_field(cycle->has_end, cycle->marked_objects),
+	        gc_field(cycle->has_end, cycle->freed_objects),
+	        gc_field(cycle->has_end, cycle->freed_bytes),
+	        gc_field(cycle->has_end, cycle->live_bytes_after),
+	};
+	int64_t thread_index = thread_lookup(columns, &thread);
+	int reason = name_index(&columns->gc_reasons, cg_gc_reason_name(cycle));
+	unsigned flags = cycle->uncertain ? GC_CYCLE_UNCERTAIN : 0;
+	int err = 0;
+
+	if (thread_index < 0)
+		return (int)thread_index;
+	if (reason < 0)
+		return reason;
+	/* end minus start may be negative, so the flag of end looks at end itself. */
+	for (size_t k = 0; k < GC_CYCLE_OPTIONAL_COUNT; k++) {
+		if ((k == GC_CYCLE_END - GC_CYCLE_START ? end : optional[k]) >= 0)
+			flags |= 2u << k;
+	}
+	err = cg_column_put(&column[GC_CYCLE_THREAD], thread_index);
+	err = err ? err : cg_column_put(&column[GC_CYCLE_CYCLE], exact_uint(cycle->cycle));
+	err = err ? err : cg_column_put(&column[GC_CYCLE_FLAGS], flags);
+	err = err ? err : cg_column_put(&column[GC_CYCLE_REASON], reason);
+	err = err ? err : cg_column_put(&column[GC_CYCLE_REASON_CODE], cg_gc_reason_code(cycle));
+	for (size_t k = 0; k < GC_CYCLE_OPTIONAL_COUNT && !err; k++) {
+		if (flags & (2u << k))
+			err = cg_column_put(&column[GC_CYCLE_START + k], optional[k]);
+	}
+	return err;
+}
+
 static int put_call(struct cg_columns *columns, const struct lt_call *call)
 {
 	struct cg_column *column = columns->calls;
@@ -363,6 +494,40 @@ static int put_allocation(struct cg_columns *columns, const struct lt_allocation
 	return err;
 }
 
+static int put_anomaly(struct cg_columns *columns, const struct lt_anomaly *anomaly)
+{
+	struct cg_column *column = columns->anomalies;
+	struct thread thread = {anomaly->trace, exact_uint((uint64_t)anomaly->pid),
+	                        exact_optional(anomaly->m), exact_optional(anomaly->tid)};
+	int64_t time = exact_optional(anomaly->time);
+	int64_t allocation = exact_optional(anomaly->allocation);
+	int64_t call = exact_optional(anomaly->call);
+	int64_t thread_index = thread_lookup(columns, &thread);
+	int kind = name_index(&columns->anomaly_kinds, lt_anomaly_kind_name(anomaly->kind));
+	unsigned flags =
+	        (anomaly->uncertain ? ANOMALY_UNCERTAIN : 0) | (time >= 0 ? ANOMALY_HAS_TIME : 0) |
+	        (allocation >= 0 ? ANOMALY_HAS_ALLOCATION : 0) |
+	        (call >= 0 ? ANOMALY_HAS_CALL : 0) | (anomaly->has_addr ? ANOMALY_HAS_ADDR : 0);
+	int err = 0;
+
+	if (thread_index < 0)
+		return (int)thread_index;
+	if (kind < 0)
+		return kind;
+	err = cg_column_put(&column[ANOMALY_KIND], kind);
+	err = err ? err : cg_column_put(&column[ANOMALY_FLAGS], flags);
+	err = err ? err : cg_column_put(&column[ANOMALY_THREAD], thread_index);
+	if (!err && time >= 0)
+		err = cg_column_put(&column[ANOMALY_TIME], time);
+	if (!err && allocation >= 0)
+		err = cg_column_put(&column[ANOMALY_ALLOCATION], allocation);
+	if (!err && call >= 0)
+		err = cg_column_put(&column[ANOMALY_CALL], call);
+	if (!err && anomaly->has_addr)
+		err = cg_column_put_address(&column[ANOMALY_ADDR], anomaly->addr);
+	return err ? err : cg_column_put_string(&column[ANOMALY_MESSAGE], anomaly->message);
+}
+
 /* ---- Sections ---- */
 
 /* Sets up a section's columns, clearing any from an earlier read. */
@@ -384,6 +549,28 @@ static int columns_reset(struct cg_column *columns, const struct cg_column *layo
 static int section_rewind(FILE *section)
 {
 	return fflush(section) != 0 || fseek(section, 0, SEEK_SET) != 0 ? -EIO : 0;
+}
+
+int cg_columns_read_gc_cycles(struct cg_columns *columns, FILE *section, uint64_t records)
+{
+	struct lt_gc_cycle cycle;
+	int status =
+	        columns_reset(columns->gc_cycles, gc_cycle_layout, GC_CYCLE_COLUMN_COUNT, 0, false);
+
+	columns->gc_cycle_count = 0;
+	if (!status)
+		status = section_rewind(section);
+	if (status)
+		return status;
+	while ((status = cg_record_decode_gc_cycle(section, &cycle)) == 1) {
+		status = put_gc_cycle(columns, &cycle);
+		if (status)
+			return status;
+		columns->gc_cycle_count++;
+	}
+	if (status == 0 && columns->gc_cycle_count != records)
+		status = -EIO;
+	return status;
 }
 
 int cg_columns_read_calls(struct cg_columns *columns, FILE *section, uint64_t records,
@@ -432,24 +619,66 @@ int cg_columns_read_allocations(struct cg_columns *columns, FILE *section, uint6
 	return status;
 }
 
+int cg_columns_read_anomalies(struct cg_columns *columns, FILE *section, uint64_t records,
+                              bool addr_as_strings)
+{
+	struct lt_anomaly anomaly;
+	char message[CG_RECORD_MESSAGE_MAX + 1];
+	int status = columns_reset(columns->anomalies, anomaly_layout, ANOMALY_COLUMN_COUNT,
+	                           ANOMALY_ADDR, addr_as_strings);
+
+	columns->anomaly_count = 0;
+	if (!status)
+		status = section_rewind(section);
+	if (status)
+		return status;
+	while ((status = cg_record_decode_anomaly(section, &anomaly, message)) == 1) {
+		status = put_anomaly(columns, &anomaly);
+		if (status)
+			return status;
+		columns->anomaly_count++;
+	}
+	if (status == 0 && columns->anomaly_count != records)
+		status = -EIO;
+	return status;
+}
+
+/* Writes `"name": {"count": N,` and the opening of the section object. */
+static int section_begin(const char *name, uint64_t count, FILE *out)
+{
+	return fprintf(out, "  \"%s\": {\n    \"count\": %" PRIu64 ",\n", name, count) < 0 ? -EIO
+	                                                                                   : 0;
+}
+
+static int section_end(FILE *out)
+{
+	return fputs("  },\n", out) == EOF ? -EIO : 0;
+}
+
 int cg_columns_write(struct cg_columns *columns, FILE *out)
 {
 	int err = threads_write(columns, out);
 
-	if (!err &&
-	    fprintf(out, "  \"calls\": {\n    \"count\": %" PRIu64 ",\n", columns->call_count) < 0)
-		err = -EIO;
+	err = err ? err : section_begin("gc_cycles", columns->gc_cycle_count, out);
+	err = err ? err : names_write(&columns->gc_reasons, "reasons", out);
+	err = err ? err : columns_write_all(columns->gc_cycles, GC_CYCLE_COLUMN_COUNT, out);
+	err = err ? err : section_end(out);
+
+	err = err ? err : section_begin("calls", columns->call_count, out);
 	err = err ? err : names_write(&columns->call_kinds, "kinds", out);
 	err = err ? err : columns_write_all(columns->calls, CALL_COLUMN_COUNT, out);
-	if (!err && fprintf(out, "  },\n  \"allocations\": {\n    \"count\": %" PRIu64 ",\n",
-	                    columns->allocation_count) < 0)
-		err = -EIO;
+	err = err ? err : section_end(out);
+
+	err = err ? err : section_begin("allocations", columns->allocation_count, out);
 	err = err ? err : names_write(&columns->allocation_kinds, "kinds", out);
 	err = err ? err : names_write(&columns->allocation_states, "states", out);
 	err = err ? err : columns_write_all(columns->allocations, ALLOCATION_COLUMN_COUNT, out);
-	if (!err && fputs("  },\n", out) == EOF)
-		err = -EIO;
-	return err;
+	err = err ? err : section_end(out);
+
+	err = err ? err : section_begin("anomalies", columns->anomaly_count, out);
+	err = err ? err : names_write(&columns->anomaly_kinds, "kinds", out);
+	err = err ? err : columns_write_all(columns->anomalies, ANOMALY_COLUMN_COUNT, out);
+	return err ? err : section_end(out);
 }
 
 /* ---- Life cycle ---- */
@@ -462,16 +691,26 @@ struct cg_columns *cg_columns_create(void)
 		return NULL;
 	lt_table_init(&columns->thread_index);
 	/* Each list starts with the enum's names in enum order. */
+	for (uint64_t reason = 0; reason < CG_GC_REASON_COUNT; reason++) {
+		struct lt_gc_cycle cycle = {.has_start = true, .reason = reason};
+
+		name_index(&columns->gc_reasons, cg_gc_reason_name(&cycle));
+	}
 	name_index(&columns->call_kinds, lt_call_kind_name(LT_CALL_CGOCALL));
 	name_index(&columns->call_kinds, lt_call_kind_name(LT_CALL_CALLBACK));
 	for (int kind = 0; kind < LT_KIND_COUNT; kind++)
 		name_index(&columns->allocation_kinds, lt_alloc_kind_name(kind));
 	for (int state = 0; state < LT_STATE_COUNT; state++)
 		name_index(&columns->allocation_states, lt_alloc_state_name(state));
-	/* Empty columns, so that a report without calls or allocations writes empty arrays. */
-	if (columns_reset(columns->calls, call_layout, CALL_COLUMN_COUNT, CALL_FN, false) ||
+	for (int kind = 0; kind < LT_ANOMALY_COUNT; kind++)
+		name_index(&columns->anomaly_kinds, lt_anomaly_kind_name(kind));
+	/* Empty columns, so that a report without records of a kind writes empty arrays. */
+	if (columns_reset(columns->gc_cycles, gc_cycle_layout, GC_CYCLE_COLUMN_COUNT, 0, false) ||
+	    columns_reset(columns->calls, call_layout, CALL_COLUMN_COUNT, CALL_FN, false) ||
 	    columns_reset(columns->allocations, allocation_layout, ALLOCATION_COLUMN_COUNT,
-	                  ALLOCATION_ADDR, false)) {
+	                  ALLOCATION_ADDR, false) ||
+	    columns_reset(columns->anomalies, anomaly_layout, ANOMALY_COLUMN_COUNT, ANOMALY_ADDR,
+	                  false)) {
 		cg_columns_destroy(columns);
 		return NULL;
 	}
@@ -482,10 +721,14 @@ void cg_columns_destroy(struct cg_columns *columns)
 {
 	if (!columns)
 		return;
+	for (size_t i = 0; i < GC_CYCLE_COLUMN_COUNT; i++)
+		cg_column_destroy(&columns->gc_cycles[i]);
 	for (size_t i = 0; i < CALL_COLUMN_COUNT; i++)
 		cg_column_destroy(&columns->calls[i]);
 	for (size_t i = 0; i < ALLOCATION_COLUMN_COUNT; i++)
 		cg_column_destroy(&columns->allocations[i]);
+	for (size_t i = 0; i < ANOMALY_COLUMN_COUNT; i++)
+		cg_column_destroy(&columns->anomalies[i]);
 	lt_table_destroy(&columns->thread_index);
 	free(columns->threads);
 	free(columns);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The calls and allocations of the report's columnar form (the last section
- * of docs/report-format.md), which the viewer page embeds: the JSON writer
+ * The record sections of the report's columnar form (the last section of
+ * docs/report-format.md), which the viewer page embeds. The JSON writer
  * hands over its binary record sections, and this module writes the
- * `threads` table and the `calls` and `allocations` column objects.
+ * `threads` table and the `gc_cycles`, `calls`, `allocations` and
+ * `anomalies` column objects.
  *
  * Each column collects its values as text in a buffer that spills to its
  * own temporary file, so memory stays bounded by the thread table and one
@@ -27,11 +28,17 @@ struct cg_columns *cg_columns_create(void);
 void cg_columns_destroy(struct cg_columns *columns);
 
 /*
- * Reads the binary call records of section (record_codec.h) from its start.
- * records is the number that section must hold. When fn_as_strings is set,
- * the `fn` column holds "0x..." strings instead of deltas: the caller sets
- * it when some `fn` is above 2^53 - 1. Calls go in before allocations,
- * because threads are numbered in first use over calls, then allocations.
+ * Reads the binary GC cycle records of section (record_codec.h) from its
+ * start. records is the number that section must contain. The sections go
+ * in the order GC cycles, calls, allocations, anomalies, because threads
+ * are numbered in the order of first use over them.
+ */
+int cg_columns_read_gc_cycles(struct cg_columns *columns, FILE *section, uint64_t records);
+
+/*
+ * Reads the binary call records of section, like cg_columns_read_gc_cycles().
+ * When fn_as_strings is set, the `fn` column contains "0x..." strings instead
+ * of deltas: the caller sets it when some `fn` is above 2^53 - 1.
  */
 int cg_columns_read_calls(struct cg_columns *columns, FILE *section, uint64_t records,
                           bool fn_as_strings);
@@ -40,9 +47,14 @@ int cg_columns_read_calls(struct cg_columns *columns, FILE *section, uint64_t re
 int cg_columns_read_allocations(struct cg_columns *columns, FILE *section, uint64_t records,
                                 bool addr_as_strings);
 
+/* Reads the binary anomaly records of section, like cg_columns_read_calls(). */
+int cg_columns_read_anomalies(struct cg_columns *columns, FILE *section, uint64_t records,
+                              bool addr_as_strings);
+
 /*
- * Writes the members "threads", "calls" and "allocations" to out, each
- * followed by a comma, at the indentation of the report's top level.
+ * Writes the members "threads", "gc_cycles", "calls", "allocations" and
+ * "anomalies" to out, each followed by a comma, at the indentation of the
+ * report's top level.
  */
 int cg_columns_write(struct cg_columns *columns, FILE *out);
 

@@ -263,10 +263,12 @@ static void format_call(struct json_line *line, const struct lt_call *record)
 	json_line_bool(line, "uncertain", record->uncertain);
 }
 
-static const char *gc_reason_name(uint64_t reason)
+const char *cg_gc_reason_name(const struct lt_gc_cycle *cycle)
 {
+	if (!cycle->has_start)
+		return "other";
 	/* Values of the runtime's enum cgomal_gc_reason. */
-	switch (reason) {
+	switch (cycle->reason) {
 	case 0:
 		return "automatic";
 	case 1:
@@ -276,6 +278,13 @@ static const char *gc_reason_name(uint64_t reason)
 	default:
 		return "other";
 	}
+}
+
+int64_t cg_gc_reason_code(const struct lt_gc_cycle *cycle)
+{
+	if (!cycle->has_start)
+		return -1;
+	return cycle->reason > INT32_MAX ? INT32_MAX : (int64_t)cycle->reason;
 }
 
 static void line_gc_field(struct json_line *line, const char *name, bool present, uint64_t value)
@@ -292,13 +301,8 @@ static void format_gc_cycle(struct json_line *line, const struct lt_gc_cycle *cy
 	json_line_uint(line, "trace", cycle->trace);
 	json_line_uint(line, "pid", (uint64_t)cycle->pid);
 	json_line_uint(line, "cycle", cycle->cycle);
-	json_line_string(line, "reason",
-	                 cycle->has_start ? gc_reason_name(cycle->reason) : "other");
-	if (cycle->has_start)
-		json_line_uint(line, "reason_code",
-		               cycle->reason > INT32_MAX ? INT32_MAX : cycle->reason);
-	else
-		json_line_int(line, "reason_code", -1);
+	json_line_string(line, "reason", cg_gc_reason_name(cycle));
+	json_line_int(line, "reason_code", cg_gc_reason_code(cycle));
 	json_line_optional(line, "start", cycle->has_start ? cycle->start : LT_NONE);
 	json_line_optional(line, "end", cycle->has_end ? cycle->end : LT_NONE);
 	line_gc_field(line, "pause_ns", cycle->has_end, cycle->pause_ns);
@@ -980,20 +984,28 @@ static int write_summary(struct cg_json_writer *writer, FILE *out, const struct 
 	return err;
 }
 
-/* Prints the members "threads", "calls" and "allocations" of the columnar form. */
+/* Prints the members "threads", "gc_cycles", "calls", "allocations" and "anomalies" in columns. */
 static int write_columns(struct cg_json_writer *writer, FILE *out)
 {
+	const struct section_file *gc_cycles = &writer->sections[SECTION_GC_CYCLES];
 	const struct section_file *calls = &writer->sections[SECTION_CALLS];
 	const struct section_file *allocations = &writer->sections[SECTION_ALLOCATIONS];
+	const struct section_file *anomalies = &writer->sections[SECTION_ANOMALIES];
 	struct cg_columns *columns = cg_columns_create();
 	int err;
 
 	if (!columns)
 		return -ENOMEM;
-	err = cg_columns_read_calls(columns, calls->file, calls->records, writer->fn_above_exact);
+	err = cg_columns_read_gc_cycles(columns, gc_cycles->file, gc_cycles->records);
+	if (!err)
+		err = cg_columns_read_calls(columns, calls->file, calls->records,
+		                            writer->fn_above_exact);
 	if (!err)
 		err = cg_columns_read_allocations(columns, allocations->file, allocations->records,
 		                                  writer->addr_above_exact);
+	if (!err)
+		err = cg_columns_read_anomalies(columns, anomalies->file, anomalies->records,
+		                                writer->anomaly_addr_above_exact);
 	if (!err)
 		err = cg_columns_write(columns, out);
 	cg_columns_destroy(columns);
@@ -1019,12 +1031,11 @@ static int write_document(struct cg_json_writer *writer, FILE *out, const struct
 	        end->generator_version);
 	err = write_traces(writer, out, reader);
 	for (int section = 0; section < SECTION_COUNT && !err; section++) {
-		if (layout == LAYOUT_RECORDS)
+		if (layout == LAYOUT_RECORDS || !section_is_binary(section))
 			err = copy_section(writer, out, section);
-		else if (section == SECTION_CALLS)
+		else if (section == SECTION_GC_CYCLES)
+			/* The first binary section: all four go out in columns here. */
 			err = write_columns(writer, out);
-		else if (section != SECTION_ALLOCATIONS)
-			err = copy_section(writer, out, section);
 	}
 	if (!err)
 		err = write_counters(writer, out, layout);

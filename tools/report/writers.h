@@ -31,6 +31,19 @@ struct cg_report_end {
 
 struct cg_json_writer;
 
+/* Number of GC reason names: "automatic", "forced", "out_of_memory" and "other". */
+#define CG_GC_REASON_COUNT 4
+
+/*
+ * Returns a GC cycle's `reason` as both forms of the report print it: the
+ * name of gc_start's reason code, "other" for an unknown code or when
+ * gc_start was not traced.
+ */
+const char *cg_gc_reason_name(const struct lt_gc_cycle *cycle);
+
+/* Returns a GC cycle's `reason_code`: gc_start's reason, at most INT32_MAX, or -1 without it. */
+int64_t cg_gc_reason_code(const struct lt_gc_cycle *cycle);
+
 /*
  * Creates a writer that keeps each section in a temporary file until the
  * end, so that memory stays bounded by what is live. NULL on failure.
