@@ -12,7 +12,8 @@
  * Keys are the fields of struct lt_event (m, depth, fn, addr, size, id, ...)
  * plus trace, pid, tid and procname. Unless given, pid and tid are 100 and
  * procname is "replay". Numbers are decimal or 0x-prefixed hex. '#' starts a
- * comment.
+ * comment. TIME "none" gives an event without a time (LT_NONE), which the
+ * trace reader never produces, so that the writers' null times get tested.
  * Usage: report-replay EVENTS_FILE [--chrome FILE] [--columns FILE] > report.json
  * --columns also writes the report's columnar form, the one that the
  * viewer page embeds, to FILE.
@@ -180,7 +181,11 @@ static int replay(FILE *in, const char *path, struct lt_engine *engine,
 		name = strtok_r(NULL, " \t\n", &save);
 		rest = save ? save : "";
 		rest[strcspn(rest, "\n")] = '\0';
-		if (!name || !parse_number(time_text, &time))
+		if (!name)
+			return fail(path, line, "expected TIME NAME, found", time_text);
+		if (strcmp(time_text, "none") == 0)
+			time = (uint64_t)LT_NONE;
+		else if (!parse_number(time_text, &time))
 			return fail(path, line, "expected TIME NAME, found", time_text);
 		if (strcmp(name, "discarded") == 0) {
 			struct lt_discarded discarded;
