@@ -47,7 +47,8 @@ struct report_options {
 #define HTML_USAGE "[--html FILE] "
 #define HTML_HELP                                                                                  \
 	"      --html FILE            write FILE, one HTML page with the timeline viewer\n"        \
-	"                             and the report embedded, that opens offline\n"
+	"                             and the report embedded (in a columnar form; -o\n"           \
+	"                             writes the plain report), that opens offline\n"
 #else
 #define HTML_USAGE ""
 #define HTML_HELP  ""
