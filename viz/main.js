@@ -11,7 +11,7 @@ import { applyFilter, isEmptyFilter, emptyFilter } from './filter.js';
 import { computeStats } from './stats.js';
 import { Timeline } from './timeline.js';
 import { renderSummary, renderDetails, renderAnomalyList, fillAnomalyKinds, renderRangeSelection, fillFilterOptions, fillTrackOptions, readFilter, tooltipText, ANOMALY_PAGE } from './panels.js';
-import { formatCount } from './units.js';
+import { formatBytes, formatCount } from './units.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -125,10 +125,20 @@ async function openFile(file) {
 	$('loading').hidden = false;
 	$('welcome').hidden = true;
 	let text;
+	let problem = null;
 	try {
 		text = await file.text();
 	} catch (err) {
-		showError(`${file.name} could not be read: ${err.message}. Check that the file still exists and is readable.`);
+		problem = `${file.name} could not be read: ${err.message}. Check that the file still exists and is readable.`;
+	}
+	// Chromium returns an empty text, without an error, for a file longer than its longest
+	// string (about 512 MiB).
+	if (problem === null && text.length === 0 && file.size > 0)
+		problem = `${file.name} (${formatBytes(file.size)}) is too large for this browser to read as text. ` +
+			'Open the page that `cgomal report --html` writes for the same traces instead: it holds the ' +
+			'report in a form a quarter to a half the size.';
+	if (problem !== null) {
+		showError(problem);
 		$('loading').hidden = true;
 		$('welcome').hidden = state.model !== null;
 		return;

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { writeFileSync, readFileSync } from 'node:fs';
+import { writeFileSync, readFileSync, truncateSync } from 'node:fs';
 import { launchBrowser, scratchDir, makeReportPage, openViewer, fileUrl, wrapHtml, requireEnv, artifactDir } from './support.mjs';
 import { HOSTILE_TEXT, generateReport } from '../make-report.mjs';
 import { encodeColumns } from '../../../viz/columns.js';
@@ -136,6 +136,15 @@ test('standalone page opens files', async () => {
 	assert.equal(await page.locator('[data-testid=source-name]').textContent(), 'dropped.json');
 	assert.equal(await page.locator('#drop-overlay').isHidden(), true);
 	assert.equal(await page.locator('[data-testid=error]').isHidden(), true);
+
+	// A file longer than chromium's longest string (a sparse file, so it costs no disk space).
+	const huge = join(scratch.dir, 'huge.json');
+	writeFileSync(huge, '');
+	truncateSync(huge, 600 * 2 ** 20);
+	await page.setInputFiles('#file-input', huge);
+	await page.waitForFunction(() => window.cgomalViewer.status === 'error', null, { timeout: 60000 });
+	assert.match(await page.locator('[data-testid=error]').textContent(),
+		/^huge\.json \(600 MiB\) is too large for this browser to read as text\. Open the page that `cgomal report --html` writes/);
 	assert.deepEqual(errors, []);
 	await page.close();
 });
