@@ -287,6 +287,20 @@ case_full_html() {
 	expect_valid "$work/r.json"
 }
 
+# Temporary files go to $TMPDIR: a missing folder there is named, and a
+# usable one is left empty, because every file is unlinked once created.
+case_temp_dir() {
+	need_traces
+	TMPDIR="$work/missing" run report -o "$work/r.json" "$traces/succeed/multi-domains"
+	expect_status 2
+	expect_stderr "no temporary file could be created in '$work/missing' (TMPDIR, else /tmp): No such file or directory"
+	mkdir "$work/tmp"
+	TMPDIR="$work/tmp" run report -o "$work/r.json" "$traces/succeed/multi-domains"
+	expect_status 0
+	expect_valid "$work/r.json"
+	[ -z "$(ls -A "$work/tmp")" ] || fail "temporary files were left in $work/tmp: $(ls -A "$work/tmp")"
+}
+
 case_unknown_command() {
 	run frobnicate
 	expect_status 2

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "json_line.h"
+#include "temp_file.h"
 
 /*
  * Maximum length of one value with the comma before it: a quoted "0x" and
@@ -65,7 +66,7 @@ void cg_column_destroy(struct cg_column *column)
 static int column_spill(struct cg_column *column)
 {
 	if (!column->file) {
-		column->file = tmpfile();
+		column->file = cg_temp_file();
 		if (!column->file)
 			return errno ? -errno : -EIO;
 	}

@@ -28,6 +28,7 @@
 #include "json_columns.h"
 #include "json_line.h"
 #include "record_codec.h"
+#include "temp_file.h"
 
 /* Counter samples kept in memory per series before a chunk goes to the spill file. */
 #define SERIES_CHUNK_SAMPLES 512
@@ -1071,13 +1072,13 @@ struct cg_json_writer *cg_json_writer_create(void)
 	lt_table_init(&writer->series);
 	json_line_init(&writer->line);
 	writer->buffer = malloc(RECORD_BUFFER_SIZE);
-	writer->spill = tmpfile();
+	writer->spill = cg_temp_file();
 	if (!writer->buffer || !writer->spill)
 		goto fail;
 	for (int i = 0; i < SECTION_COUNT; i++) {
 		struct section_file *section = &writer->sections[i];
 
-		section->file = tmpfile();
+		section->file = cg_temp_file();
 		section->buffer = malloc(SECTION_BUFFER_SIZE);
 		if (!section->file || !section->buffer ||
 		    setvbuf(section->file, section->buffer, _IOFBF, SECTION_BUFFER_SIZE) != 0)

@@ -18,6 +18,7 @@
 #include "viewer_assets.h"
 #endif
 #include "reader.h"
+#include "temp_file.h"
 #include "trace_find.h"
 #include "writers.h"
 
@@ -373,9 +374,10 @@ static int report_open(struct report_run *run)
 	return -1;
 
 fail_memory:
-	fputs("cgomal report: out of memory, or no temporary file could be created (check "
-	      "TMPDIR)\n",
-	      stderr);
+	fprintf(stderr,
+	        "cgomal report: out of memory, or no temporary file could be created in '%s' "
+	        "(TMPDIR, else /tmp): %s; set TMPDIR to a writable folder with free space\n",
+	        cg_temp_dir(), strerror(errno));
 	return 2;
 }
 
@@ -408,12 +410,15 @@ static int write_html(FILE *doc, FILE *html)
  */
 static int report_write_html(struct report_run *run, const struct cg_report_end *end)
 {
-	FILE *doc = tmpfile();
+	FILE *doc = cg_temp_file();
 	int err;
 
 	if (!doc) {
 		err = errno ? -errno : -EIO;
-		report_message_write_error("HTML page", "a temporary file", err);
+		fprintf(stderr,
+		        "cgomal report: no temporary file could be created in '%s' (TMPDIR, else "
+		        "/tmp): %s; set TMPDIR to a writable folder with free space\n",
+		        cg_temp_dir(), strerror(-err));
 		return err;
 	}
 	err = cg_json_writer_finish_columns(run->json, doc, end);
