@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Temporary files of `cgomal report`, in $TMPDIR or else /tmp. glibc's
- * tmpfile() always uses /tmp, which is often a small tmpfs, while the
+ * tmpfile() always uses /tmp, which may be a small tmpfs, while the
  * sections of a large report take hundreds of megabytes.
  */
 #ifndef CGOMAL_TEMP_FILE_H
