@@ -30,7 +30,7 @@ const ALLOC_HAS_RELEASE = 16;
 const ALLOC_HAS_FREE = 32;
 const ALLOC_HAS_GC_CYCLE = 64;
 
-// Bit of the GC cycles' flags column; bit 1 + k tells that GC_FIELDS[k] is not null.
+// Bit of the GC cycles' flags column. Bit 1 + k is set when GC_FIELDS[k] is not null.
 const GC_UNCERTAIN = 1;
 
 // Bits of the anomalies' flags column.
@@ -730,10 +730,10 @@ function decodeCounter(source, counter, i) {
 	return { ...rest, ...restored };
 }
 
-// Checks DOC, the columnar form of a report read from SOURCE, and returns the report with its
-// GC cycles, calls and allocations as a GcTable, a CallTable and an AllocationTable, its anomalies
-// as records, and its counters' samples as typed arrays. Throws a ReportError naming the first
-// problem.
+// Checks DOC, the columnar form of a report read from SOURCE, and returns the restored report.
+// Its GC cycles, calls and allocations are a GcTable, a CallTable and an AllocationTable, its
+// anomalies are records, and its counters' samples are typed arrays. Throws a ReportError naming
+// the first problem.
 export function decodeColumns(doc, source) {
 	checkHeader(doc, source);
 	if (doc.layout !== 'columns')
@@ -762,13 +762,26 @@ export function readReport(value, source) {
 	return { ...decodeColumns(encodeColumns(value), source), form: 'plain' };
 }
 
-// Parses TEXT (the contents of SOURCE, a file name for messages) as JSON, or throws a ReportError.
+// Parses TEXT (the contents of SOURCE, a file name for messages) as JSON. Otherwise it throws a
+// ReportError that names what the text is instead: empty, an HTML page, or cut off.
 export function parseJson(text, source) {
 	try {
 		return JSON.parse(text);
 	} catch (err) {
+		const content = text.trim();
+		if (content === '')
+			throw new ReportError(`${source} is empty. Open a report that cgomal report wrote.`);
+		if (content.startsWith('<'))
+			throw new ReportError(`${source} is an HTML page, not a report JSON. Open the page itself in ` +
+				'the browser: a page that cgomal report --html wrote shows its own report.');
+		// V8 names the position of the error. A position at the end means that the text stops
+		// in the middle of the report.
+		const position = /position (\d+)/.exec(err.message);
+		if (/end of JSON input/.test(err.message) || (position && Number(position[1]) >= content.length - 1))
+			throw new ReportError(`${source} ends in the middle of the report (${err.message}): the file ` +
+				'was cut off, for example by an interrupted copy or a full disk. Write it again with cgomal report.');
 		throw new ReportError(`${source} is not valid JSON (${err.message}). Open a report ` +
-			'that `cgomal report` wrote, or write a new one.');
+			'that cgomal report wrote, or write a new one.');
 	}
 }
 

@@ -143,30 +143,71 @@ export const MARK_ANOMALY = 1;
 export const MARK_UNCERTAIN = 2;
 
 // Packs the intervals ORDER (record indexes sorted by start) with STARTS and ENDS (indexed by
-// record) into at most MAX_LANES lanes, first fit. Intervals that fit in no lane go to
-// `overflow` (record indexes in start order). Returns {lanes: [[record index, ...], ...],
-// overflow}. A record whose end equals the next one's start shares its lane.
+// record) into at most MAX_LANES lanes. Returns {lanes: [[record index, ...], ...], overflow}:
+// each lane in start order, and the intervals that fit in no lane (record indexes in start
+// order). A record whose end equals the next one's start shares its lane.
+//
+// With a limit, it places as many intervals as the lanes can hold: in order of their ends, each
+// goes to the lane that became free latest before it starts, which is optimal for that count.
+// Short lifetimes thus fill the lanes, and the long ones that would block a lane for the whole
+// run go to the overflow. Without a limit it packs first fit in start order, which uses the
+// fewest lanes.
 export function packLanes(order, starts, ends, maxLanes) {
+	if (maxLanes === Infinity)
+		return packFirstFit(order, starts, ends);
+	const n = order.length;
+	const endOf = (index) => Math.max(ends[index], starts[index]);
+	const keys = new Float64Array(n);
+	for (let k = 0; k < n; k++)
+		keys[k] = endOf(order[k]);
+	const byEnd = argsortByKey(keys);
 	const lanes = [];
 	const laneEnds = [];
+	const placed = new Uint8Array(n);
+	for (let j = 0; j < n; j++) {
+		const k = byEnd[j];
+		const index = order[k];
+		const start = starts[index];
+		let best = -1;
+		for (let lane = 0; lane < laneEnds.length; lane++) {
+			if (laneEnds[lane] <= start && (best < 0 || laneEnds[lane] > laneEnds[best]))
+				best = lane;
+		}
+		if (best < 0) {
+			if (lanes.length >= maxLanes)
+				continue;
+			best = lanes.length;
+			lanes.push([]);
+			laneEnds.push(0);
+		}
+		lanes[best].push(index);
+		laneEnds[best] = endOf(index);
+		placed[k] = 1;
+	}
 	const overflow = [];
+	for (let k = 0; k < n; k++) {
+		if (!placed[k])
+			overflow.push(order[k]);
+	}
+	return { lanes, overflow };
+}
+
+function packFirstFit(order, starts, ends) {
+	const lanes = [];
+	const laneEnds = [];
 	for (const index of order) {
 		const start = starts[index];
 		let lane = 0;
 		while (lane < laneEnds.length && laneEnds[lane] > start)
 			lane++;
 		if (lane === laneEnds.length) {
-			if (lane >= maxLanes) {
-				overflow.push(index);
-				continue;
-			}
 			lanes.push([]);
 			laneEnds.push(0);
 		}
 		lanes[lane].push(index);
 		laneEnds[lane] = Math.max(ends[index], start);
 	}
-	return { lanes, overflow };
+	return { lanes, overflow: [] };
 }
 
 // Calls VISIT for what lane LANE shows in the pixel columns [0, view.width) of VIEW, from left to

@@ -10,7 +10,7 @@ import { buildModel } from './model.js';
 import { applyFilter, isEmptyFilter, emptyFilter } from './filter.js';
 import { computeStats } from './stats.js';
 import { Timeline } from './timeline.js';
-import { renderSummary, renderDetails, renderAnomalyList, fillAnomalyKinds, renderRangeSelection, fillFilterOptions, fillTrackOptions, readFilter, tooltipText, ANOMALY_PAGE } from './panels.js';
+import { el, renderSummary, renderDetails, renderAnomalyList, fillAnomalyKinds, renderRangeSelection, renderOverflowList, fillFilterOptions, fillTrackOptions, readFilter, tooltipText, ANOMALY_PAGE } from './panels.js';
 import { formatBytes, formatCount } from './units.js';
 
 const $ = (id) => document.getElementById(id);
@@ -53,7 +53,8 @@ function showError(message) {
 }
 
 // Opens report TEXT read from SOURCE, replacing what the page shows. A report that cannot be
-// read leaves an error message and the welcome text, never a blank page.
+// read leaves an error message above the report shown before, or above the welcome text, never
+// a blank page.
 function openReport(text, source) {
 	state.status = 'loading';
 	$('error').hidden = true;
@@ -69,11 +70,11 @@ function openReport(text, source) {
 	} catch (err) {
 		const message = err instanceof ReportError ? err.message
 			: `${source} could not be opened: ${err && err.message ? err.message : String(err)}. ` +
-				'The file may be damaged; write the report again with `cgomal report`.';
+				'The file may be damaged; write the report again with cgomal report.';
 		showError(message);
 		$('loading').hidden = true;
-		$('viewer').hidden = true;
-		$('welcome').hidden = false;
+		$('viewer').hidden = state.model === null;
+		$('welcome').hidden = state.model !== null;
 		return false;
 	}
 
@@ -83,6 +84,7 @@ function openReport(text, source) {
 	state.anomalyLimit = ANOMALY_PAGE;
 	state.detailsTarget = null;
 	$('source-name').textContent = source;
+	$('fit-button').disabled = false;
 	$('loading').hidden = true;
 	$('welcome').hidden = true;
 	$('viewer').hidden = false;
@@ -94,7 +96,9 @@ function openReport(text, source) {
 	timeline.setModel(model);
 	renderAnomalies();
 	state.summaryStale = true;
-	showTab(model.report.anomalies.length ? 'anomalies' : 'summary');
+	// Allocations still live at the end are common in a healthy program, so only other kinds
+	// open the anomaly list first.
+	showTab(model.report.anomalies.some((anomaly) => anomaly.kind !== 'live_at_end') ? 'anomalies' : 'summary');
 	const t3 = performance.now();
 	requestAnimationFrame(() => {
 		timeline.render();
@@ -114,7 +118,8 @@ function loadEmbedded() {
 		$('welcome').hidden = false;
 		return;
 	}
-	if (openReport(text, 'embedded report')) {
+	const page = decodeURIComponent(location.pathname.split('/').pop() || '');
+	if (openReport(text, page ? `${page} (embedded report)` : 'embedded report')) {
 		// The parsed report now has everything, so drop the page's copy of the text, which
 		// is as large as the report file.
 		slot.textContent = '';
@@ -135,11 +140,12 @@ async function openFile(file) {
 	// string (about 512 MiB).
 	if (problem === null && text.length === 0 && file.size > 0)
 		problem = `${file.name} (${formatBytes(file.size)}) is too large for this browser to read as text. ` +
-			'Open the page that `cgomal report --html` writes for the same traces instead: it holds the ' +
+			'Open the page that cgomal report --html writes for the same traces instead: it holds the ' +
 			'report in a form a quarter to a half the size.';
 	if (problem !== null) {
 		showError(problem);
 		$('loading').hidden = true;
+		$('viewer').hidden = state.model === null;
 		$('welcome').hidden = state.model !== null;
 		return;
 	}
@@ -225,6 +231,11 @@ function jumpToAnomaly(index) {
 	}
 }
 
+// Puts the Range tab back to its hint, when the selection it listed is gone.
+function clearRangePanel() {
+	$('tab-selection').replaceChildren(el('p', { className: 'hint' }, 'Shift and drag on the timeline to select a time range.'));
+}
+
 function showRange(range) {
 	renderRangeSelection($('tab-selection'), state.model, range, actions);
 	showTab('selection');
@@ -249,6 +260,7 @@ function showHover(hit, time, event) {
 function onTimelineClick(hit) {
 	if (!hit) {
 		timeline.setSelection({ allocation: -1, call: -1, gcCycle: -1 });
+		$('tooltip').hidden = true;
 		return;
 	}
 	if (hit.type === 'process')
@@ -259,6 +271,10 @@ function onTimelineClick(hit) {
 		selectTarget({ type: 'call', index: hit.index }, false);
 	else if (hit.type === 'gc')
 		selectTarget({ type: 'gc', index: hit.index }, false);
+	else if (hit.type === 'overflow') {
+		renderOverflowList($('tab-selection'), state.model, hit.track, hit.from, hit.to, actions);
+		showTab('selection');
+	}
 }
 
 // ---- Filters ----
@@ -330,6 +346,7 @@ function attachControls() {
 		} else if (event.key === 'Escape') {
 			$('help').hidden = true;
 			timeline.setSelection({ range: null, allocation: -1, call: -1, gcCycle: -1 });
+			clearRangePanel();
 		} else if (timeline.onKey(event)) {
 			event.preventDefault();
 		}
@@ -397,6 +414,7 @@ window.cgomalViewer = {
 	rowCount: (type) => timeline.layout.rows.filter((row) => row.type === type).length,
 	allocationIndex: (id) => state.model ? state.model.allocationById.get(id) : undefined,
 	locateAllocation: (index) => timeline.locateAllocation(index),
+	locateOverflowed: (index) => timeline.locateOverflowed(index),
 	allocationRow: (index) => {
 		const row = timeline.rowOfAllocation(index);
 		return row ? { type: row.type, top: row.y - timeline.scrollTop, height: row.height } : null;

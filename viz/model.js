@@ -53,6 +53,7 @@ export function buildModel(report) {
 	indexDiscarded(model, report);
 	labelProcesses(model);
 	sortTracks(model);
+	setExtent(model);
 	model.visible = new Uint8Array(model.alloc.count).fill(1);
 	model.shownTracks = model.tracks;
 	relayoutAllocations(model);
@@ -134,6 +135,29 @@ function indexProcesses(model, report) {
 		for (const m of process.ms)
 			ensureTrack(model, entry.trace, entry.pid, m.m, null);
 	}
+}
+
+// Sets model.begin and model.end to the time the processes and records cover, which "fit all"
+// shows. The tracing session often ran well before the program started and after it ended.
+function setExtent(model) {
+	let begin = Infinity;
+	let end = -Infinity;
+	for (const process of model.processes) {
+		begin = Math.min(begin, process.begin);
+		end = Math.max(end, process.end);
+	}
+	for (const ends of [model.call.ends, model.alloc.ends, model.gc.ends]) {
+		for (let i = 0; i < ends.length; i++) {
+			if (ends[i] > end)
+				end = ends[i];
+		}
+	}
+	if (begin === Infinity) {
+		begin = 0;
+		end = model.end;
+	}
+	model.begin = begin;
+	model.end = Math.max(end, begin);
 }
 
 // Names every process, also those that only records named, once all records are read.
@@ -458,9 +482,12 @@ function sortTracks(model) {
 	});
 }
 
-// Packs the visible allocations of every track into lanes again, after a filter changed.
+// Packs the visible allocations of every track into lanes again, after a filter changed, and
+// marks in model.alloc.overflowed the allocations that went to their track's overflow row.
 export function relayoutAllocations(model) {
 	const { starts, ends, pinnedEnds, marks } = model.alloc;
+	const overflowed = new Uint8Array(model.alloc.count);
+	model.alloc.overflowed = overflowed;
 	for (const track of model.tracks) {
 		const shown = [];
 		for (const index of track.allocations) {
@@ -471,6 +498,8 @@ export function relayoutAllocations(model) {
 		track.allocLanes = lanes.map((items) => laneOf(items, starts, ends, marks, pinnedEnds));
 		track.overflow = overflow.length ? overflowOf(overflow, starts, ends) : null;
 		track.shownCount = shown.length;
+		for (const index of overflow)
+			overflowed[index] = 1;
 	}
 }
 
@@ -546,4 +575,23 @@ export function gcCycleOfAllocation(model, index) {
 	const process = model.alloc.tracks[index].process;
 	const cycles = model.report.gc_cycles;
 	return process.gcCycles.find((k) => cycles.cycle[k] === cycle) ?? -1;
+}
+
+// Returns the allocations of TRACK's overflow row that are live at some time in [FROM, TO],
+// in ascending start: {items, count}, with at most LIMIT items.
+export function overflowBetween(model, track, from, to, limit) {
+	const { starts, ends } = model.alloc;
+	const items = [];
+	let count = 0;
+	if (!track.overflow)
+		return { items, count };
+	for (const index of track.overflow.items) {
+		if (starts[index] <= to && ends[index] >= from) {
+			count++;
+			if (items.length < limit)
+				items.push(index);
+		}
+	}
+	items.sort((a, b) => starts[a] - starts[b] || a - b);
+	return { items, count };
 }

@@ -5,7 +5,7 @@
 
 import { formatDuration, formatTime, formatAbsolute, parseDuration } from './time.js';
 import { formatBytes, formatCount, parseBytes } from './units.js';
-import { KINDS, STATES, allocationsBetween, callOfAllocation, gcCycleOfAllocation, anomalyRank } from './model.js';
+import { KINDS, STATES, allocationsBetween, callOfAllocation, gcCycleOfAllocation, anomalyRank, overflowBetween } from './model.js';
 import { emptyFilter } from './filter.js';
 import { COLOURS } from './render.js';
 
@@ -64,7 +64,8 @@ export function renderSummary(container, model, stats, filterNote) {
 	const parts = [];
 	parts.push(el('p', {}, `${formatCount(report.allocations.length)} allocations, ` +
 		`${formatCount(report.calls.length)} calls, ${formatCount(report.gc_cycles.length)} GC cycles ` +
-		`in ${formatCount(model.processes.length)} processes over ${formatDuration(model.end)}.`));
+		`in ${formatCount(model.processes.length)} ${model.processes.length === 1 ? 'process' : 'processes'} ` +
+		`over ${formatDuration(model.end - model.begin)}.`));
 	if (filterNote)
 		parts.push(el('p', { className: 'hint' }, filterNote));
 	if (report.generator && typeof report.generator === 'object')
@@ -239,7 +240,7 @@ export function fillAnomalyKinds(select, model) {
 	for (const anomaly of model.report.anomalies)
 		counts.set(anomaly.kind, (counts.get(anomaly.kind) || 0) + 1);
 	const options = [el('option', { value: '' }, `all kinds (${formatCount(model.report.anomalies.length)})`)];
-	const byRank = [...counts].sort(([a], [b]) => anomalyRank(a) - anomalyRank(b) || (a < b ? -1 : a > b ? 1 : 0));
+	const byRank = [...counts].sort(([a], [b]) => anomalyRank(a) - anomalyRank(b) || a.localeCompare(b));
 	for (const [kind, count] of byRank)
 		options.push(el('option', { value: kind }, `${kind} (${formatCount(count)})`));
 	select.replaceChildren(...options);
@@ -304,6 +305,28 @@ export function renderRangeSelection(container, model, range, actions) {
 			items.push(el('li', { className: 'hint' }, `and ${formatCount(total - shown.length)} more; select a shorter range to list them`));
 		parts.push(el('ul', { className: 'record-list' }, ...items));
 	}
+	container.replaceChildren(...parts);
+}
+
+// Lists in CONTAINER the allocations of TRACK's overflow row that are live in [FROM, TO], each a
+// link that selects it.
+export function renderOverflowList(container, model, track, from, to, actions) {
+	const { items, count } = overflowBetween(model, track, from, to, RANGE_LIST_LIMIT);
+	const parts = [
+		el('h3', { dataset: { testid: 'overflow-heading' } },
+			`${formatCount(count)} overlapping lifetimes on ${track.label} at ${formatTime((from + to) / 2)}`),
+		el('p', { className: 'hint' }, `The lanes of ${track.label} hold the lifetimes that fit beside each other; ` +
+			'these overlap too many of them. Click one to see it.'),
+	];
+	const list = items.map((index) => {
+		const record = model.report.allocations.get(index);
+		return el('li', {}, linkButton(`#${record.id} ${record.kind} ${formatBytes(record.size)} at ${record.addr}, ` +
+			`${formatTime(model.alloc.starts[index])} to ${formatTime(model.alloc.ends[index])}`,
+			() => actions.selectAllocation(index), 'overflow-item'));
+	});
+	if (count > items.length)
+		list.push(el('li', { className: 'hint' }, `and ${formatCount(count - items.length)} more; zoom in and click again to narrow them`));
+	parts.push(el('ul', { className: 'record-list' }, ...list));
 	container.replaceChildren(...parts);
 }
 
@@ -388,7 +411,10 @@ export function tooltipText(model, hit) {
 			`${formatBytes(cycle.freed_bytes)}; live after ${formatBytes(cycle.live_bytes_after)}`;
 	}
 	case 'counter':
-		return `${hit.name} at ${formatTime(hit.time)}: ${hit.name === 'overlapping lifetimes' ? formatCount(hit.value) : formatBytes(hit.value)}`;
+		return `${hit.name} at ${formatTime(hit.time)}: ${formatBytes(hit.value)}`;
+	case 'overflow':
+		return `${formatCount(hit.value)} more lifetimes overlap at ${formatTime(hit.time)}, beyond the lanes above\n` +
+			'click to list them';
 	case 'process':
 		return `${hit.process.label}: ${hit.process.tracks.length} tracks; click to fold or unfold`;
 	case 'discarded': {

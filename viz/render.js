@@ -187,13 +187,14 @@ function drawRow(ctx, frame, row, batch, overlays, counts) {
 		batch.add(COLOURS.processHeader, frame.gutter, y, frame.view.width, row.height);
 		break;
 	case 'live_bytes':
-		drawCounter(ctx, frame, row.process.liveBytes, y, row.height, COLOURS.liveBytes, counts);
+		drawCounter(ctx, frame, row.process.liveBytes, y, row.height, COLOURS.liveBytes, counts, row.process.end);
 		break;
 	case 'pinned_bytes':
-		drawCounter(ctx, frame, row.track.pinnedBytes, y, row.height, COLOURS.pinnedBytes, counts);
+		drawCounter(ctx, frame, row.track.pinnedBytes, y, row.height, COLOURS.pinnedBytes, counts, row.track.end);
 		break;
 	case 'overflow':
-		drawCounter(ctx, frame, row.track.overflow.density, y, row.height, COLOURS.overflow, counts);
+		drawCounter(ctx, frame, row.track.overflow.density, y, row.height, COLOURS.overflow, counts, Infinity);
+		outlineOverflowed(ctx, frame, row, y, overlays);
 		break;
 	case 'call':
 		drawCallLane(ctx, frame, row, y, batch, overlays, counts);
@@ -206,9 +207,9 @@ function drawRow(ctx, frame, row, batch, overlays, counts) {
 	}
 }
 
-// Draws a step function as an area: each pixel column shows the maximum over its time range,
-// so a short peak never disappears at any zoom.
-function drawCounter(ctx, frame, series, y, height, colour, counts) {
+// Draws a step function as an area up to time UNTIL, the end of its process or M. Each pixel
+// column shows the maximum over its time range, so a short peak never disappears at any zoom.
+function drawCounter(ctx, frame, series, y, height, colour, counts, until) {
 	if (!series || series.peak <= 0)
 		return;
 	const { view } = frame;
@@ -217,12 +218,13 @@ function drawCounter(ctx, frame, series, y, height, colour, counts) {
 	ctx.fillStyle = colour;
 	ctx.beginPath();
 	ctx.moveTo(frame.gutter, bottom);
-	for (let x = 0; x < view.width; x++) {
+	const last = Math.min(view.width, Math.ceil(xAtTime(view, until)));
+	for (let x = 0; x < last; x++) {
 		const value = series.maxOver(timeAtX(view, x), timeAtX(view, x + 1));
 		ctx.lineTo(frame.gutter + x, bottom - value * scale);
 		ctx.lineTo(frame.gutter + x + 1, bottom - value * scale);
 	}
-	ctx.lineTo(frame.gutter + view.width, bottom);
+	ctx.lineTo(frame.gutter + Math.max(last, 0), bottom);
 	ctx.closePath();
 	ctx.fill();
 	counts.counterColumns += view.width;
@@ -253,9 +255,18 @@ function drawCallLane(ctx, frame, row, y, batch, overlays, counts) {
 		ctx.textBaseline = 'middle';
 		for (const [left, right, index] of labels) {
 			const fn = calls.fnOf(index);
-			const text = `${calls.kinds[calls.kind[index]]} ${fn === null ? '' : fn}`;
+			const kind = calls.kinds[calls.kind[index]];
+			const text = fn === null ? kind : `${kind} ${fn}`;
+			// A cut address would mislead, so a span too short for the whole label shows its
+			// kind alone, or nothing.
 			const fit = Math.floor((right - left - 6) / 5.6);
-			ctx.fillText(fit >= text.length ? text : text.slice(0, Math.max(0, fit)), Math.max(left, frame.gutter) + 3, y + row.height / 2);
+			let label = '';
+			if (fit >= text.length)
+				label = text;
+			else if (fit >= kind.length)
+				label = kind;
+			if (label)
+				ctx.fillText(label, Math.max(left, frame.gutter) + 3, y + row.height / 2);
 		}
 	});
 }
@@ -314,6 +325,19 @@ function fade(colour) {
 		fadedColours.set(colour, faded);
 	}
 	return faded;
+}
+
+// Outlines the selected allocation over its track's overflow row when it lies there.
+function outlineOverflowed(ctx, frame, row, y, overlays) {
+	const { alloc } = frame.model;
+	const selected = frame.selection.allocation;
+	if (selected < 0 || !alloc.overflowed[selected] || alloc.tracks[selected] !== row.track)
+		return;
+	const left = frame.gutter + Math.max(-2, xAtTime(frame.view, alloc.starts[selected]));
+	const right = frame.gutter + Math.min(frame.view.width + 2, xAtTime(frame.view, alloc.ends[selected]));
+	if (right < frame.gutter || left > frame.gutter + frame.view.width)
+		return;
+	overlays.push(() => outline(ctx, left - 1, y, Math.max(3, right - left + 2), row.height - 1));
 }
 
 function outline(ctx, x, y, width, height) {

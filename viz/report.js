@@ -24,7 +24,7 @@ function describe(value) {
 // Throws a ReportError saying that FIELD of SOURCE is VALUE where EXPECTED was expected.
 export function rejectField(source, field, value, expected) {
 	throw new ReportError(`${source}: ${field} is ${describe(value)}, expected ${expected}. ` +
-		'The file is damaged or was not written by `cgomal report`; write the report again.');
+		'The file is damaged or was not written by cgomal report; write the report again.');
 }
 
 function isTime(value) {
@@ -144,10 +144,13 @@ export function checkHeader(report, source) {
 	if (report === null || typeof report !== 'object' || Array.isArray(report))
 		throw new ReportError(`${source} is JSON but not a cgomal lifetime report: it contains ` +
 			`${Array.isArray(report) ? 'an array' : describe(report)} instead of an object.`);
-	if (report.format !== REPORT_FORMAT)
+	if (report.format !== REPORT_FORMAT) {
+		const hint = Array.isArray(report.traceEvents)
+			? 'It looks like the Chrome trace of cgomal report --chrome: open the report that -o writes, or the --html page.'
+			: 'Open the JSON that cgomal report -o writes, or the page that --html writes.';
 		throw new ReportError(`${source} is not a cgomal lifetime report: its "format" is ` +
-			`${describe(report.format)}, expected "${REPORT_FORMAT}". Open the JSON that ` +
-			'`cgomal report` writes, not its --chrome output.');
+			`${describe(report.format)}, expected "${REPORT_FORMAT}". ${hint}`);
+	}
 
 	const version = /^([0-9]+)\.([0-9]+)$/.exec(typeof report.version === 'string' ? report.version : '');
 	if (!version)

@@ -12,7 +12,7 @@ const TIME_UNITS = [
 ];
 
 // Narrowest view, so that integer nanoseconds stay several pixels apart.
-export const MIN_VIEW_SPAN_NS = 20;
+export const MIN_VIEW_SPAN_NS = 200;
 
 function timeUnitFor(ns) {
 	const magnitude = Math.abs(ns);

@@ -204,7 +204,10 @@ export class Timeline {
 		case 'pinned_bytes':
 			return { type: 'counter', name: 'pinned bytes', time, value: row.track.pinnedBytes.valueAt(time) };
 		case 'overflow':
-			return { type: 'counter', name: 'overlapping lifetimes', time, value: row.track.overflow.density.valueAt(time) };
+			return {
+				type: 'overflow', track: row.track, from: time - tolerance, to: time + tolerance,
+				value: row.track.overflow.density.valueAt(time),
+			};
 		default:
 			return null;
 		}
@@ -215,6 +218,15 @@ export class Timeline {
 	locateAllocation(index) {
 		const row = this.rowOfAllocation(index);
 		if (!row || row.type !== 'allocation')
+			return null;
+		return this.locateInRow(row, this.model.alloc.starts[index], this.model.alloc.ends[index]);
+	}
+
+	// Returns the canvas position (CSS pixels) of the middle of allocation INDEX's span over its
+	// track's overflow row when it lies there and in view, else null.
+	locateOverflowed(index) {
+		const row = this.rowOfAllocation(index);
+		if (!row || row.type !== 'overflow')
 			return null;
 		return this.locateInRow(row, this.model.alloc.starts[index], this.model.alloc.ends[index]);
 	}

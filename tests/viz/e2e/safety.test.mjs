@@ -59,7 +59,7 @@ test('unknown major version is rejected', async () => {
 	assert.deepEqual(errors, []);
 	const error = page.locator('[data-testid=error]');
 	assert.equal(await error.isVisible(), true);
-	assert.equal(await error.textContent(), 'embedded report has report format version 2.0, but this viewer reads ' +
+	assert.equal(await error.textContent(), 'future.html (embedded report) has report format version 2.0, but this viewer reads ' +
 		'version 1.x only. Open it with the viewer of a cgomal release that writes version 2 (cgomal report --html embeds it).');
 	assert.equal(await page.locator('[data-testid=welcome]').isVisible(), true, 'the page is not blank');
 	await page.close();
@@ -73,9 +73,26 @@ test('malformed JSON shows an error', async () => {
 	const { page, errors } = await openViewer(browser.context, fileUrl(html));
 	assert.equal(await page.evaluate(() => window.cgomalViewer.status), 'error');
 	assert.deepEqual(errors, []);
-	assert.match(await page.locator('[data-testid=error]').textContent(), /^embedded report is not valid JSON \(.+\)\. Open a report that `cgomal report` wrote/);
+	assert.match(await page.locator('[data-testid=error]').textContent(),
+		/^truncated\.html \(embedded report\) ends in the middle of the report \(.+\): the file was cut off/);
 	assert.equal(await page.locator('[data-testid=welcome]').isVisible(), true);
 	await page.screenshot({ path: join(artifactDir(), 'safety-malformed.png') });
+	await page.close();
+});
+
+test('page cut in its script says so', async () => {
+	const { html } = await makeReportPage(scratch.dir, 'whole', { allocations: 20 });
+	const text = readFileSync(html, 'utf8');
+	const cut = join(scratch.dir, 'cut-script.html');
+	writeFileSync(cut, text.slice(0, text.indexOf('<script type="module">') + 5000));
+	const page = await browser.context.newPage();
+	await page.goto(fileUrl(cut));
+	const error = page.locator('[data-testid=error]');
+	await error.waitFor({ state: 'visible' });
+	assert.equal(await error.textContent(), 'This page is incomplete or damaged: the viewer did not start. ' +
+		'Write it again with cgomal report --html, or copy the whole file again.');
+	assert.equal(await page.locator('[data-testid=loading]').isHidden(), true);
+	assert.equal(await page.evaluate(() => typeof window.cgomalViewer), 'undefined', 'the viewer did not start');
 	await page.close();
 });
 
@@ -85,7 +102,7 @@ test('bad field names the record', async () => {
 	const json = join(scratch.dir, 'badfield.json');
 	writeFileSync(json, JSON.stringify(report));
 	const { page } = await openViewer(browser.context, fileUrl(wrapHtml(json, join(scratch.dir, 'badfield.html'))));
-	assert.match(await page.locator('[data-testid=error]').textContent(), /^embedded report: allocations\[5\]\.free is "soon", expected an integer number of nanoseconds >= 0, or null\./);
+	assert.match(await page.locator('[data-testid=error]').textContent(), /^badfield\.html \(embedded report\): allocations\[5\]\.free is "soon", expected an integer number of nanoseconds >= 0, or null\./);
 	await page.close();
 });
 
@@ -98,7 +115,7 @@ test('damaged column names the column', async () => {
 	assert.equal(await page.evaluate(() => window.cgomalViewer.status), 'error');
 	assert.deepEqual(errors, []);
 	assert.match(await page.locator('[data-testid=error]').textContent(),
-		/^embedded report: allocations\.columns\.free\.length is \d+, expected \d+, one value per record that has the field\./);
+		/^badcolumn\.html \(embedded report\): allocations\.columns\.free\.length is \d+, expected \d+, one value per record that has the field\./);
 	assert.equal(await page.locator('[data-testid=welcome]').isVisible(), true, 'the page is not blank');
 	await page.close();
 });
@@ -123,6 +140,10 @@ test('standalone page opens files', async () => {
 	await page.setInputFiles('#file-input', chrome);
 	await page.waitForFunction(() => window.cgomalViewer.status === 'error');
 	assert.match(await page.locator('[data-testid=error]').textContent(), /^chrome-trace\.json is not a cgomal lifetime report: its "format" is missing/);
+	// The report opened before stays, with its name, below the error.
+	assert.equal(await page.locator('#viewer').isVisible(), true);
+	assert.equal(await page.locator('[data-testid=source-name]').textContent(), 'picked.json');
+	assert.equal(await page.locator('[data-testid=welcome]').isHidden(), true);
 
 	// Drop a report on the page, as a user drags a file from a file manager.
 	const text = readFileSync(goodPath, 'utf8');
@@ -144,7 +165,7 @@ test('standalone page opens files', async () => {
 	await page.setInputFiles('#file-input', huge);
 	await page.waitForFunction(() => window.cgomalViewer.status === 'error', null, { timeout: 60000 });
 	assert.match(await page.locator('[data-testid=error]').textContent(),
-		/^huge\.json \(600 MiB\) is too large for this browser to read as text\. Open the page that `cgomal report --html` writes/);
+		/^huge\.json \(600 MiB\) is too large for this browser to read as text\. Open the page that cgomal report --html writes/);
 	assert.deepEqual(errors, []);
 	await page.close();
 });

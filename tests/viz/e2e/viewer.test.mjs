@@ -235,6 +235,8 @@ test('shift drag lists a range', async () => {
 	assert.ok(fitted.nsPerPx < view.nsPerPx / 3, 'F fits the selected range');
 	await page.keyboard.press('Escape');
 	assert.equal((await viewer(() => window.cgomalViewer.selection)).range, null);
+	assert.equal(await selection.locator('[data-testid^=range-]').count(), 0, 'Esc clears the listed range');
+	assert.match(await selection.textContent(), /^Shift and drag on the timeline to select a time range\.$/);
 });
 
 test('filters change tracks and summary', async () => {

@@ -59,6 +59,53 @@ test('packLanes never overlaps in a lane', () => {
 	}
 });
 
+test('packLanes prefers short lifetimes to a long one', () => {
+	// One lifetime spans the run, two short ones fall inside it: one lane holds the two.
+	const starts = [0, 10, 30];
+	const ends = [100, 20, 40];
+	const { lanes, overflow } = packLanes([0, 1, 2], starts, ends, 1);
+	assert.deepEqual(lanes, [[1, 2]]);
+	assert.deepEqual(overflow, [0]);
+});
+
+// Returns the most intervals of STARTS and ENDS that LANES lanes can hold, by trying every
+// assignment (each interval to a lane or to none).
+function bruteForceMaximum(starts, ends, lanes) {
+	const n = starts.length;
+	let best = 0;
+	const assignment = new Array(n).fill(0);
+	for (let code = 0; code < (lanes + 1) ** n; code++) {
+		let rest = code;
+		for (let i = 0; i < n; i++) {
+			assignment[i] = rest % (lanes + 1);
+			rest = Math.floor(rest / (lanes + 1));
+		}
+		let fits = true;
+		for (let i = 0; i < n && fits; i++) {
+			for (let j = i + 1; j < n && fits; j++) {
+				if (assignment[i] > 0 && assignment[i] === assignment[j] && starts[i] < ends[j] && starts[j] < ends[i])
+					fits = false;
+			}
+		}
+		if (fits)
+			best = Math.max(best, assignment.filter((lane) => lane > 0).length);
+	}
+	return best;
+}
+
+test('packLanes places the most intervals', () => {
+	const next = random(5);
+	for (let round = 0; round < 40; round++) {
+		const n = 7;
+		const starts = Float64Array.from({ length: n }, () => Math.floor(next() * 100));
+		const ends = Float64Array.from(starts, (start) => start + 1 + Math.floor(next() * 60));
+		const { lanes, overflow } = packLanes(argsortByKey(starts), starts, ends, 2);
+		const placed = lanes.reduce((sum, lane) => sum + lane.length, 0);
+		assert.equal(placed + overflow.length, n);
+		assert.equal(placed, bruteForceMaximum(starts, ends, 2), `round ${round}`);
+	}
+});
+
 test('packLanes lets touching intervals share', () => {
 	const starts = [0, 10, 20];
 	const ends = [10, 20, 30];

@@ -35,16 +35,36 @@ test('unknown major version is rejected', () => {
 	rejects(generateReport({ allocations: 10, version: '0.9' }), /version 0\.9/);
 });
 
+// Checks that RUN throws a ReportError whose message matches PATTERN.
+function throwsMessage(run, pattern, note) {
+	assert.throws(run, (err) => err instanceof ReportError && pattern.test(err.message), note);
+}
+
 test('malformed JSON names the file', () => {
-	assert.throws(() => parseReport('{"format": ', 'broken.json'), (err) => err instanceof ReportError &&
-		/^broken\.json is not valid JSON \(.+\)\. Open a report/.test(err.message));
-	assert.throws(() => parseReport('', 'empty.json'), /empty\.json is not valid JSON/);
+	assert.throws(() => parseReport('{"format": x}', 'broken.json'), (err) => err instanceof ReportError &&
+		/^broken\.json is not valid JSON \(.+\)\. Open a report that cgomal report wrote/.test(err.message));
+	throwsMessage(() => parseReport('', 'empty.json'), /^empty\.json is empty\. Open a report/);
+	throwsMessage(() => parseReport(' \n', 'blank.json'), /^blank\.json is empty\./);
+});
+
+test('cut-off JSON says so', () => {
+	const text = JSON.stringify(generateReport({ allocations: 30 }));
+	for (const end of [10, Math.floor(text.length / 2), text.length - 1]) {
+		throwsMessage(() => parseReport(text.slice(0, end), 'cut.json'),
+			/^cut\.json ends in the middle of the report \(.+\): the file was cut off/, `cut at ${end}`);
+	}
+});
+
+test('HTML page names the way to open it', () => {
+	throwsMessage(() => parseReport('<!DOCTYPE html><html>', 'report.html'),
+		/^report\.html is an HTML page, not a report JSON\. Open the page itself in the browser/);
 });
 
 test('other JSON is rejected', () => {
 	rejects([], /contains an array instead of an object/);
 	rejects(null, /not a cgomal lifetime report/);
-	rejects({ traceEvents: [] }, /its "format" is missing, expected "cgomal-lifetimes"/);
+	rejects({ traceEvents: [] }, /its "format" is missing, expected "cgomal-lifetimes"\. It looks like the Chrome trace of cgomal report --chrome/);
+	rejects({}, /its "format" is missing, expected "cgomal-lifetimes"\. Open the JSON that cgomal report -o writes/);
 	rejects({ format: 'cgomal-lifetimes', version: 1 }, /version is 1, expected a string "MAJOR\.MINOR"/);
 });
 
