@@ -285,7 +285,8 @@ function applyFilters() {
 	try {
 		filter = readFilter(form);
 	} catch (err) {
-		$('filter-error').textContent = err.message;
+		// The filter applied before stays, so the error says so.
+		$('filter-error').textContent = `${err.message}. The filters applied before still hold.`;
 		return;
 	}
 	$('filter-error').textContent = '';

@@ -133,8 +133,8 @@ export function parseDuration(text) {
 	const match = /^([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([a-zµμ]*)$/i.exec(trimmed);
 	const scale = match ? DURATION_UNITS.get(match[2].toLowerCase()) : undefined;
 	if (!match || scale === undefined) {
-		throw new RangeError(`"${trimmed}" is not a duration: write a number with a unit ` +
-			'ns, us, ms, s or min, for example 250us');
+		throw new RangeError(`"${trimmed}" is not a duration: write a number of nanoseconds, or ` +
+			'one with a unit ns, us, ms, s or min, for example 250us');
 	}
 	return Math.round(Number(match[1]) * scale);
 }
