@@ -91,6 +91,12 @@ function openReport(text, source) {
 	$('filters').reset();
 	fillFilterOptions($('filters'), model, '');
 	fillAnomalyKinds($('anomaly-kind'), model);
+	const liveAtEnd = model.report.anomalies.filter((anomaly) => anomaly.kind === 'live_at_end').length;
+	$('anomaly-hint').hidden = liveAtEnd === 0;
+	$('anomaly-hint').textContent = `${formatCount(liveAtEnd)} live_at_end: allocations still allocated ` +
+		'when their trace ended. A program that exits with objects on its heap has many. Their state ' +
+		'tells more: released (collectable, no collection came), pinned (its foreign call still ran) ' +
+		'or live at end (managed and malloc).';
 	$('anomaly-count').textContent = `(${formatCount(model.report.anomalies.length)})`;
 	$('filter-state').textContent = '';
 	timeline.setModel(model);

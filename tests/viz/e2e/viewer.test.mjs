@@ -84,6 +84,8 @@ test('anomaly list shows each kind', async () => {
 	assert.deepEqual([...kinds].sort(), ['freed_while_pinned', 'live_at_end', 'unterminated_call']);
 	// The most urgent kind leads the list and the kind menu, whatever the report's order.
 	assert.equal(await items.first().getAttribute('data-kind'), 'freed_while_pinned');
+	assert.match(await page.locator('[data-testid=anomaly-hint]').textContent(),
+		new RegExp(`^${report.anomalies.filter((a) => a.kind === 'live_at_end').length} live_at_end: allocations still allocated`));
 	const menu = await page.locator('#anomaly-kind option').evaluateAll((nodes) => nodes.map((n) => n.value));
 	assert.deepEqual(menu, ['', 'freed_while_pinned', 'unterminated_call', 'live_at_end']);
 	await page.selectOption('#anomaly-kind', 'freed_while_pinned');
