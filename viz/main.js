@@ -291,7 +291,7 @@ function applyFilters() {
 	try {
 		filter = readFilter(form);
 	} catch (err) {
-		// The filter applied before stays, so the error says so.
+		// The filter applied before stays, and the message names that.
 		$('filter-error').textContent = `${err.message}. The filters applied before still hold.`;
 		return;
 	}
