@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stdio_error.h"
+
 /* Thread id of the GC track of each process: above every M id a runtime hands out. */
 #define CHROME_GC_TID 2147483647
 
@@ -62,10 +64,14 @@ static void begin_event(struct cg_chrome_writer *writer)
 	writer->any = true;
 }
 
+/*
+ * Returns the writer's first error. A record's writes go unchecked until
+ * here, so errno still holds the cause of the write that failed among them.
+ */
 static int check(struct cg_chrome_writer *writer)
 {
 	if (ferror(writer->out) && !writer->err)
-		writer->err = -EIO;
+		writer->err = cg_stdio_error();
 	return writer->err;
 }
 
@@ -255,7 +261,7 @@ int cg_chrome_writer_finish(struct cg_chrome_writer *writer, const struct cg_rep
 	        "\"origin_ns\": \"%" PRId64 "\"}}\n",
 	        CG_REPORT_FORMAT, CG_REPORT_VERSION, reader->has_origin ? reader->origin : 0);
 	if (fflush(writer->out) != 0 || ferror(writer->out))
-		return -EIO;
+		return cg_stdio_error();
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "json_line.h"
+#include "stdio_error.h"
 #include "temp_file.h"
 
 /*
@@ -71,7 +72,7 @@ static int column_spill(struct cg_column *column)
 			return errno ? -errno : -EIO;
 	}
 	if (fwrite(column->text, 1, column->length, column->file) != column->length)
-		return -EIO;
+		return cg_stdio_error();
 	column->length = 0;
 	return 0;
 }
@@ -143,19 +144,19 @@ int cg_column_write(struct cg_column *column, FILE *out)
 	size_t n;
 
 	if (fprintf(out, "      \"%s\": [", column->name) < 0)
-		return -EIO;
+		return cg_stdio_error();
 	if (column->file) {
 		if (fflush(column->file) != 0 || fseek(column->file, 0, SEEK_SET) != 0)
-			return -EIO;
+			return cg_stdio_error();
 		while ((n = fread(chunk, 1, sizeof(chunk), column->file)) > 0) {
 			if (fwrite(chunk, 1, n, out) != n)
-				return -EIO;
+				return cg_stdio_error();
 		}
 		if (ferror(column->file))
-			return -EIO;
+			return cg_stdio_error();
 	}
 	if (fwrite(column->text, 1, column->length, out) != column->length ||
 	    fputc(']', out) == EOF)
-		return -EIO;
+		return cg_stdio_error();
 	return 0;
 }

@@ -4,7 +4,8 @@
  * in a buffer that spills to the column's own temporary file, so memory
  * stays bounded by one buffer per column, whatever the number of values.
  *
- * Error convention: 0 or a negative errno; write errors come back as -EIO.
+ * Error convention: 0 or a negative errno; a failed write returns the
+ * errno that stdio set, or -EIO when it set none.
  */
 #ifndef CGOMAL_COLUMN_TEXT_H
 #define CGOMAL_COLUMN_TEXT_H

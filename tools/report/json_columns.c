@@ -23,6 +23,7 @@
 #include "column_text.h"
 #include "json_line.h"
 #include "record_codec.h"
+#include "stdio_error.h"
 #include "writers.h"
 
 _Static_assert(CG_RECORD_MESSAGE_MAX <= CG_COLUMN_STRING_MAX,
@@ -221,14 +222,14 @@ static int columns_write_all(struct cg_column *columns, size_t count, FILE *out)
 	int err = 0;
 
 	if (fputs("    \"columns\": {\n", out) == EOF)
-		return -EIO;
+		return cg_stdio_error();
 	for (size_t i = 0; i < count && !err; i++) {
 		err = cg_column_write(&columns[i], out);
 		if (!err && fputs(i + 1 < count ? ",\n" : "\n", out) == EOF)
-			err = -EIO;
+			err = cg_stdio_error();
 	}
 	if (!err && fputs("    }\n", out) == EOF)
-		err = -EIO;
+		err = cg_stdio_error();
 	return err;
 }
 
@@ -251,12 +252,12 @@ static int name_index(struct name_list *list, const char *name)
 static int names_write(const struct name_list *list, const char *key, FILE *out)
 {
 	if (fprintf(out, "    \"%s\": [", key) < 0)
-		return -EIO;
+		return cg_stdio_error();
 	for (size_t i = 0; i < list->count; i++) {
 		if (fprintf(out, "%s\"%s\"", i ? "," : "", list->names[i]) < 0)
-			return -EIO;
+			return cg_stdio_error();
 	}
-	return fputs("],\n", out) == EOF ? -EIO : 0;
+	return fputs("],\n", out) == EOF ? cg_stdio_error() : 0;
 }
 
 static bool thread_equal(const struct thread *a, const struct thread *b)
@@ -322,7 +323,7 @@ static void format_optional(char *out, size_t *length, int64_t value)
 static int threads_write(const struct cg_columns *columns, FILE *out)
 {
 	if (fputs("  \"threads\": [", out) == EOF)
-		return -EIO;
+		return cg_stdio_error();
 	for (size_t i = 0; i < columns->thread_count; i++) {
 		const struct thread *thread = &columns->threads[i];
 		char text[128];
@@ -336,9 +337,10 @@ static int threads_write(const struct cg_columns *columns, FILE *out)
 		text[length++] = ',';
 		format_optional(text, &length, thread->tid);
 		if (fprintf(out, "%s[%.*s]", i ? ",\n    " : "\n    ", (int)length, text) < 0)
-			return -EIO;
+			return cg_stdio_error();
 	}
-	return fputs(columns->thread_count ? "\n  ],\n" : "],\n", out) == EOF ? -EIO : 0;
+	return fputs(columns->thread_count ? "\n  ],\n" : "],\n", out) == EOF ? cg_stdio_error()
+	                                                                      : 0;
 }
 
 /* ---- Records ---- */
@@ -548,7 +550,7 @@ static int columns_reset(struct cg_column *columns, const struct cg_column *layo
 
 static int section_rewind(FILE *section)
 {
-	return fflush(section) != 0 || fseek(section, 0, SEEK_SET) != 0 ? -EIO : 0;
+	return fflush(section) != 0 || fseek(section, 0, SEEK_SET) != 0 ? cg_stdio_error() : 0;
 }
 
 int cg_columns_read_gc_cycles(struct cg_columns *columns, FILE *section, uint64_t records)
@@ -646,13 +648,14 @@ int cg_columns_read_anomalies(struct cg_columns *columns, FILE *section, uint64_
 /* Writes `"name": {"count": N,` and the opening of the section object. */
 static int section_begin(const char *name, uint64_t count, FILE *out)
 {
-	return fprintf(out, "  \"%s\": {\n    \"count\": %" PRIu64 ",\n", name, count) < 0 ? -EIO
-	                                                                                   : 0;
+	return fprintf(out, "  \"%s\": {\n    \"count\": %" PRIu64 ",\n", name, count) < 0
+	               ? cg_stdio_error()
+	               : 0;
 }
 
 static int section_end(FILE *out)
 {
-	return fputs("  },\n", out) == EOF ? -EIO : 0;
+	return fputs("  },\n", out) == EOF ? cg_stdio_error() : 0;
 }
 
 int cg_columns_write(struct cg_columns *columns, FILE *out)

@@ -10,9 +10,9 @@
  * own temporary file, so memory stays bounded by the thread table and one
  * buffer per column, whatever the number of records.
  *
- * Error convention: 0 or a negative errno; write errors come back as -EIO,
- * a record file that ends inside a record or holds fewer records than
- * expected as -EIO too.
+ * Error convention: 0 or a negative errno. A failed write returns the
+ * errno that stdio set, or -EIO when it set none. A record file that ends
+ * inside a record or holds fewer records than expected returns -EIO.
  */
 #ifndef CGOMAL_JSON_COLUMNS_H
 #define CGOMAL_JSON_COLUMNS_H

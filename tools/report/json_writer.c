@@ -28,6 +28,7 @@
 #include "json_columns.h"
 #include "json_line.h"
 #include "record_codec.h"
+#include "stdio_error.h"
 #include "temp_file.h"
 
 /* Counter samples kept in memory per series before a chunk goes to the spill file. */
@@ -175,7 +176,7 @@ static int print_line(struct cg_json_writer *writer, FILE *out, cJSON *item, con
 	if (!line)
 		err = -ENOMEM;
 	else if (fputs(prefix, out) == EOF || fputs(line, out) == EOF)
-		err = -EIO;
+		err = cg_stdio_error();
 	free(text);
 	cJSON_Delete(item);
 	return err;
@@ -190,7 +191,7 @@ static int section_write(struct section_file *file, const char *text, size_t len
 		return -ENOMEM;
 	if (fwrite(prefix, 1, prefix_length, file->file) != prefix_length ||
 	    fwrite(text, 1, length, file->file) != length)
-		return -EIO;
+		return cg_stdio_error();
 	file->records++;
 	return 0;
 }
@@ -342,9 +343,11 @@ static int section_append_binary(struct cg_json_writer *writer, enum section sec
 	struct section_file *file = &writer->sections[section];
 
 	if (fwrite(bytes, 1, length, file->file) != length) {
+		int err = cg_stdio_error();
+
 		if (!writer->err)
-			writer->err = -EIO;
-		return -EIO;
+			writer->err = err;
+		return err;
 	}
 	file->records++;
 	return 0;
@@ -521,10 +524,10 @@ static int series_spill(struct cg_json_writer *writer, struct series *series)
 		series->chunk_capacity = capacity;
 	}
 	if (fseek(writer->spill, 0, SEEK_END) != 0)
-		return -EIO;
+		return cg_stdio_error();
 	offset = ftell(writer->spill);
 	if (offset < 0 || fwrite(series->buffer, sizeof(series->buffer), 1, writer->spill) != 1)
-		return -EIO;
+		return cg_stdio_error();
 	series->chunk_offsets[series->chunk_count++] = offset;
 	series->buffered = 0;
 	return 0;
@@ -607,7 +610,7 @@ static int write_samples(struct sample_printer *printer, const struct sample *sa
 
 		if (length + SAMPLE_TEXT_MAX > sizeof(text)) {
 			if (fwrite(text, 1, length, printer->out) != length)
-				return -EIO;
+				return cg_stdio_error();
 			length = 0;
 		}
 		if (printer->field != SAMPLE_PAIRS) {
@@ -633,7 +636,7 @@ static int write_samples(struct sample_printer *printer, const struct sample *sa
 		text[length++] = ']';
 	}
 	if (length && fwrite(text, 1, length, printer->out) != length)
-		return -EIO;
+		return cg_stdio_error();
 	return 0;
 }
 
@@ -645,9 +648,11 @@ static int write_series_samples(struct cg_json_writer *writer, const struct seri
 	int err = 0;
 
 	for (uint32_t c = 0; c < series->chunk_count && !err; c++) {
-		if (fseek(writer->spill, series->chunk_offsets[c], SEEK_SET) != 0 ||
-		    fread(chunk, sizeof(chunk), 1, writer->spill) != 1)
-			return -EIO;
+		if (fseek(writer->spill, series->chunk_offsets[c], SEEK_SET) != 0)
+			return cg_stdio_error();
+		/* A short read without a read error means that the spill file lost a chunk. */
+		if (fread(chunk, sizeof(chunk), 1, writer->spill) != 1)
+			return ferror(writer->spill) ? cg_stdio_error() : -EIO;
 		err = write_samples(printer, chunk, SERIES_CHUNK_SAMPLES);
 	}
 	if (!err)
@@ -665,7 +670,7 @@ static int write_series(struct cg_json_writer *writer, FILE *out, const struct s
 
 	if (fprintf(out, "{\"trace\": %" PRIu32 ", \"pid\": %" PRId64 ", \"m\": ", series->trace,
 	            series->pid) < 0)
-		return -EIO;
+		return cg_stdio_error();
 	if (series->m < 0)
 		fputs("null", out);
 	else
@@ -680,13 +685,13 @@ static int write_series(struct cg_json_writer *writer, FILE *out, const struct s
 		printer.field = SAMPLE_TIMES;
 		err = write_series_samples(writer, series, &printer);
 		if (!err && fputs("], \"values\": [", out) == EOF)
-			err = -EIO;
+			err = cg_stdio_error();
 		printer = (struct sample_printer){out, SAMPLE_VALUES, true, 0};
 		if (!err)
 			err = write_series_samples(writer, series, &printer);
 	}
 	if (!err && fputs("]}", out) == EOF)
-		err = -EIO;
+		err = cg_stdio_error();
 	return err;
 }
 
@@ -698,7 +703,7 @@ static int write_counters(struct cg_json_writer *writer, FILE *out, enum layout 
 	int err = 0;
 
 	if (fputs("  \"counters\": [", out) < 0)
-		return -EIO;
+		return cg_stdio_error();
 	if (count) {
 		all = malloc(count * sizeof(*all));
 		if (!all)
@@ -713,7 +718,7 @@ static int write_counters(struct cg_json_writer *writer, FILE *out, enum layout 
 	}
 	free(all);
 	if (!err && fputs(n ? "\n  ],\n" : "],\n", out) < 0)
-		err = -EIO;
+		err = cg_stdio_error();
 	return err;
 }
 
@@ -766,7 +771,7 @@ static int replay_section(struct cg_json_writer *writer, FILE *out, enum section
 		return -ENOMEM;
 	if (fflush(file->file) != 0 || fseek(file->file, 0, SEEK_SET) != 0) {
 		free(chunk);
-		return -EIO;
+		return cg_stdio_error();
 	}
 	while ((status = section_next_line(writer, section)) == 1) {
 		size_t length = 0;
@@ -780,7 +785,7 @@ static int replay_section(struct cg_json_writer *writer, FILE *out, enum section
 		}
 		if (used + prefix_length + length > OUTPUT_CHUNK_SIZE) {
 			if (fwrite(chunk, 1, used, out) != used) {
-				status = -EIO;
+				status = cg_stdio_error();
 				break;
 			}
 			used = 0;
@@ -789,7 +794,7 @@ static int replay_section(struct cg_json_writer *writer, FILE *out, enum section
 			/* A line longer than the chunk goes out on its own. */
 			if (fwrite(prefix, 1, prefix_length, out) != prefix_length ||
 			    fwrite(text, 1, length, out) != length) {
-				status = -EIO;
+				status = cg_stdio_error();
 				break;
 			}
 		} else {
@@ -800,7 +805,7 @@ static int replay_section(struct cg_json_writer *writer, FILE *out, enum section
 		records++;
 	}
 	if (status == 0 && used && fwrite(chunk, 1, used, out) != used)
-		status = -EIO;
+		status = cg_stdio_error();
 	free(chunk);
 	if (status == 0 && records != file->records)
 		status = -EIO;
@@ -814,7 +819,7 @@ static int copy_section(struct cg_json_writer *writer, FILE *out, enum section s
 	size_t n;
 
 	if (fprintf(out, "  \"%s\": [", section_names[section]) < 0)
-		return -EIO;
+		return cg_stdio_error();
 	if (file->records && section_is_binary(section)) {
 		int err;
 
@@ -826,16 +831,16 @@ static int copy_section(struct cg_json_writer *writer, FILE *out, enum section s
 	} else if (file->records) {
 		fputc('\n', out);
 		if (fflush(file->file) != 0 || fseek(file->file, 0, SEEK_SET) != 0)
-			return -EIO;
+			return cg_stdio_error();
 		while ((n = fread(chunk, 1, sizeof(chunk), file->file)) > 0) {
 			if (fwrite(chunk, 1, n, out) != n)
-				return -EIO;
+				return cg_stdio_error();
 		}
 		if (ferror(file->file))
-			return -EIO;
+			return cg_stdio_error();
 		fputs("\n  ", out);
 	}
-	return fputs("],\n", out) < 0 ? -EIO : 0;
+	return fputs("],\n", out) < 0 ? cg_stdio_error() : 0;
 }
 
 static int write_traces(struct cg_json_writer *writer, FILE *out,
@@ -844,7 +849,7 @@ static int write_traces(struct cg_json_writer *writer, FILE *out,
 	int err = 0;
 
 	if (fputs("  \"traces\": [", out) < 0)
-		return -EIO;
+		return cg_stdio_error();
 	for (size_t i = 0; i < reader->trace_count && !err; i++) {
 		const struct cg_trace_info *trace = &reader->traces[i];
 		cJSON *item = cJSON_CreateObject();
@@ -867,7 +872,7 @@ static int write_traces(struct cg_json_writer *writer, FILE *out,
 		err = print_line(writer, out, item, i ? ",\n    " : "\n    ");
 	}
 	if (!err && fputs(reader->trace_count ? "\n  ],\n" : "],\n", out) < 0)
-		err = -EIO;
+		err = cg_stdio_error();
 	return err;
 }
 
@@ -1021,6 +1026,8 @@ static int write_document(struct cg_json_writer *writer, FILE *out, const struct
 
 	if (err)
 		return err;
+	/* Some writes go unchecked until the final ferror(): errno then holds their cause. */
+	errno = 0;
 	fprintf(out, "{\n  \"format\": \"%s\",\n  \"version\": \"%s\",\n", CG_REPORT_FORMAT,
 	        CG_REPORT_VERSION);
 	if (layout == LAYOUT_COLUMNS)
@@ -1046,8 +1053,19 @@ static int write_document(struct cg_json_writer *writer, FILE *out, const struct
 		return err;
 	fputs("\n  }\n}\n", out);
 	if (fflush(out) != 0 || ferror(out))
-		return -EIO;
+		return cg_stdio_error();
 	return 0;
+}
+
+int cg_json_writer_flush(struct cg_json_writer *writer)
+{
+	for (int i = 0; i < SECTION_COUNT && !writer->err; i++) {
+		if (fflush(writer->sections[i].file) != 0)
+			writer->err = cg_stdio_error();
+	}
+	if (!writer->err && fflush(writer->spill) != 0)
+		writer->err = cg_stdio_error();
+	return writer->err;
 }
 
 int cg_json_writer_finish(struct cg_json_writer *writer, FILE *out, const struct cg_report_end *end)

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stdio_error.h"
+
 /* Ms listed by peak pinned bytes; the rest are counted in one line. */
 #define SUMMARY_MAX_PEAKS 10
 
@@ -97,6 +99,8 @@ int cg_summary_writer_finish(struct cg_summary_writer *writer, FILE *out,
 	const struct lt_summary *summary = end->summary;
 	const struct cg_reader_result *reader = end->reader;
 
+	/* The writes below go unchecked until the end: errno then holds the cause. */
+	errno = 0;
 	fprintf(out,
 	        "cgomal report: %zu trace%s, %" PRIu64 " process%s, %" PRIu64 " events (%" PRIu64
 	        " used, %" PRIu64 " of other providers ignored)\n",
@@ -156,7 +160,7 @@ int cg_summary_writer_finish(struct cg_summary_writer *writer, FILE *out,
 		fprintf(out, "%-14s(%zu more Ms in the report)\n", "",
 		        writer->peak_count - SUMMARY_MAX_PEAKS);
 	if (fflush(out) != 0 || ferror(out))
-		return -EIO;
+		return cg_stdio_error();
 	return 0;
 }
 

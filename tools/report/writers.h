@@ -6,7 +6,9 @@
  * records as the engine ends them and completes its document in its finish
  * function.
  *
- * Error convention: 0 or a negative errno; write errors come back as -EIO.
+ * Error convention: 0 or a negative errno. A failed write returns the
+ * errno that stdio set (-ENOSPC on a full disk), and -EIO only when stdio
+ * set none.
  */
 #ifndef CGOMAL_WRITERS_H
 #define CGOMAL_WRITERS_H
@@ -50,6 +52,14 @@ int64_t cg_gc_reason_code(const struct lt_gc_cycle *cycle);
  */
 struct cg_json_writer *cg_json_writer_create(void);
 void cg_json_writer_sink(struct cg_json_writer *writer, struct lt_sink *sink);
+
+/*
+ * Writes the records still buffered to the writer's temporary files.
+ * Returns the first error of those files, also one that a sink callback
+ * met. Called before the finish functions, it tells a full temporary
+ * directory apart from a failed output.
+ */
+int cg_json_writer_flush(struct cg_json_writer *writer);
 
 /* Writes the whole document to out. */
 int cg_json_writer_finish(struct cg_json_writer *writer, FILE *out,
