@@ -44,6 +44,13 @@ expect_stderr() {
 	grep -qF -- "$1" "$work/stderr" || fail "stderr lacks '$1'; it was: $(cat "$work/stderr")"
 }
 
+# Check that stderr is exactly the one line $1, so that no second line repeats
+# or misstates the cause.
+expect_stderr_line() {
+	[ "$(cat "$work/stderr")" = "$1" ] ||
+		fail "stderr is not the one line '$1'; it was: $(cat "$work/stderr")"
+}
+
 expect_valid() {
 	/usr/bin/python3 "$here/validate-report.py" "$schema" "$@" ||
 		fail "the report is not valid against $schema"
@@ -260,12 +267,45 @@ case_unwritable_output() {
 	expect_stderr "cannot write the Chrome trace to '$work/missing-dir/c.json'"
 }
 
+need_dev_full() {
+	[ -w /dev/full ] || {
+		echo "SKIP ($case_name): /dev/full is absent" >&2
+		exit 77
+	}
+}
+
+# A full disk is named as the cause, in one line, with exit status 2, also
+# on standard output.
 case_full_output() {
 	need_traces
-	[ -w /dev/full ] || { echo "SKIP ($case_name): /dev/full is absent" >&2; exit 77; }
+	need_dev_full
 	run report -o /dev/full "$traces/succeed/multi-domains"
 	expect_status 2
-	expect_stderr "writing the report to '/dev/full' failed"
+	expect_stderr_line "cgomal report: writing the report to '/dev/full' failed: No space left on device"
+	status=0
+	"$cgomal" report "$traces/succeed/multi-domains" >/dev/full 2>"$work/stderr" || status=$?
+	expect_status 2
+	expect_stderr_line "cgomal report: writing the report to 'standard output' failed: No space left on device"
+	status=0
+	"$cgomal" report --summary "$traces/succeed/multi-domains" >/dev/full 2>"$work/stderr" ||
+		status=$?
+	expect_status 2
+	expect_stderr_line "cgomal report: writing the summary to 'standard output' failed: No space left on device"
+}
+
+# The Chrome trace fails alone: its one line names the file, and the report
+# beside it is still written whole.
+case_full_chrome() {
+	need_traces
+	need_dev_full
+	run report --chrome /dev/full "$traces/succeed/multi-domains"
+	expect_status 2
+	expect_stderr_line "cgomal report: writing the Chrome trace to '/dev/full' failed: No space left on device"
+	run report -o "$work/r.json" --chrome /dev/full "$traces/succeed/multi-domains"
+	expect_status 2
+	expect_stderr_line "cgomal report: writing the Chrome trace to '/dev/full' failed: No space left on device"
+	expect_valid "$work/r.json"
+	expect_query "$work/r.json" 'r["summary"]["events"]["total"]' 4272
 }
 
 # The columnar form goes into the page through a temporary file: a full
@@ -273,17 +313,17 @@ case_full_output() {
 # plain report beside it is still written whole.
 case_full_html() {
 	need_traces
-	[ -w /dev/full ] || { echo "SKIP ($case_name): /dev/full is absent" >&2; exit 77; }
+	need_dev_full
 	"$cgomal" report --help | grep -qF -- "--html FILE" || {
 		echo "SKIP ($case_name): this build has no --html (the viewer is not built)" >&2
 		exit 77
 	}
 	run report --html /dev/full "$traces/succeed/multi-domains"
 	expect_status 2
-	expect_stderr "writing the HTML page to '/dev/full' failed"
+	expect_stderr_line "cgomal report: writing the HTML page to '/dev/full' failed: No space left on device"
 	run report -o "$work/r.json" --html /dev/full "$traces/succeed/multi-domains"
 	expect_status 2
-	expect_stderr "writing the HTML page to '/dev/full' failed"
+	expect_stderr_line "cgomal report: writing the HTML page to '/dev/full' failed: No space left on device"
 	expect_valid "$work/r.json"
 }
 

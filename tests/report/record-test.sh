@@ -3,8 +3,9 @@
 # Tests of `cgomal report` on traces recorded by this script in a real LTTng
 # session (the lttng_sessiond fixture): the runtime's scenarios, plain C
 # programs traced with LTTng's malloc wrapper, a process that exits inside a
-# foreign call, discarded events, several processes and traces at once, and
-# a truncated trace. Every report is validated against the schema.
+# foreign call, discarded events, several processes and traces at once, a
+# truncated trace, and outputs that fail during the run. Every report is
+# validated against the schema.
 # Usage: record-test.sh CASE WORK_DIR CGOMAL SCHEMA [PROGRAM] [EXPECTED]
 # Environment: CGOMAL_REPORT_EMIT, the report-emit program.
 set -euo pipefail
@@ -108,6 +109,13 @@ report() {
 expect_status() {
 	[ "$status" = "$1" ] ||
 		fail "cgomal report exited with $status, expected $1: $(cat "$work/report.err")"
+}
+
+# Check that stderr is exactly the one line $1, so that no second line repeats
+# or misstates the cause.
+expect_error_line() {
+	[ "$(cat "$work/report.err")" = "$1" ] ||
+		fail "stderr is not the one line '$1'; it was: $(cat "$work/report.err")"
 }
 
 expect_valid() {
@@ -366,6 +374,45 @@ case_truncated() {
 		"$work/report.err" || fail "no error message: $(cat "$work/report.err")"
 	grep -q '^  ctf.fs: ' "$work/report.err" || fail "no babeltrace2 cause: $(cat "$work/report.err")"
 	expect_valid "$work/report.json"
+}
+
+# Outputs that fail while the events are read. The Chrome trace streams to
+# its file, so a full disk stops it in the middle of the run, and a file size
+# limit stops the report's temporary files. Each failure prints one line with
+# its file and cause, and the outputs beside it are still written whole.
+case_write_errors() {
+	events=('cgomal:*')
+	record "$CGOMAL_REPORT_EMIT" flood 5000
+	report -o "$work/report.json" --chrome "$work/chrome.json" "$work/trace"
+	expect_status 0
+	expect_valid "$work/report.json"
+	# Far more than one stdio buffer, so that the first writes fail during the run.
+	[ "$(stat -c %s "$work/chrome.json")" -gt 1000000 ] || fail "the Chrome trace is too small"
+
+	report --chrome /dev/full "$work/trace"
+	expect_status 2
+	expect_error_line "cgomal report: writing the Chrome trace to '/dev/full' failed: No space left on device"
+	report -o "$work/beside.json" --chrome /dev/full "$work/trace"
+	expect_status 2
+	expect_error_line "cgomal report: writing the Chrome trace to '/dev/full' failed: No space left on device"
+	cmp "$work/report.json" "$work/beside.json" || fail "the report beside the full Chrome trace differs"
+	report -o /dev/full "$work/trace"
+	expect_status 2
+	expect_error_line "cgomal report: writing the report to '/dev/full' failed: No space left on device"
+	if [ "${CGOMAL_REPORT_HTML:-0}" = 1 ]; then
+		report --html /dev/full "$work/trace"
+		expect_status 2
+		expect_error_line "cgomal report: writing the HTML page to '/dev/full' failed: No space left on device"
+	fi
+
+	# Writes past 64 KiB fail with EFBIG, and SIGXFSZ is ignored. The temporary
+	# files grow past the limit, while the outputs are devices, which it spares.
+	mkdir -p "$work/tmp"
+	status=0
+	(ulimit -f 64 && trap '' XFSZ && TMPDIR=$work/tmp exec "$cgomal" report -o /dev/null \
+		--chrome /dev/null "$work/trace") 2>"$work/report.err" || status=$?
+	expect_status 2
+	expect_error_line "cgomal report: writing the report's temporary files in '$work/tmp' (TMPDIR, else /tmp) failed: File too large"
 }
 
 "case_$case_name"

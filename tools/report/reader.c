@@ -1000,10 +1000,12 @@ static int graph_run(struct reader *reader, bt_graph *graph)
 	if (status == BT_GRAPH_RUN_STATUS_OK)
 		return 0;
 	if (reader->engine_err) {
-		/* Our own failure: the chain only repeats that the sink failed. */
+		/*
+		 * Our own failure: the chain only repeats that the sink failed, and
+		 * the caller, which owns the engine's sink, prints what failed.
+		 */
 		bt_current_thread_clear_error();
-		result_error_append(reader->result, "processing the events failed: %s",
-		                    strerror(-reader->engine_err));
+		reader->result->engine_error = reader->engine_err;
 		return -1;
 	}
 	result_error_append(reader->result,

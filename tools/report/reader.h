@@ -11,7 +11,10 @@
  *
  * Error convention: cg_reader_run() returns 0 or -1. On -1 the reader's
  * error text says what failed, with babeltrace2's chain of causes, and
- * everything decoded before the failure has reached the engine.
+ * everything decoded before the failure has reached the engine. When the
+ * engine or the reader's own bookkeeping stopped the run, the error text
+ * leaves that failure out and engine_error is set instead, because the
+ * caller owns the engine's sink and can name the output that failed.
  */
 #ifndef CGOMAL_READER_H
 #define CGOMAL_READER_H
@@ -53,7 +56,8 @@ struct cg_reader_result {
 	uint64_t events_total, events_used, events_other;
 	uint64_t unknown_messages; /* message types that the sink ignores */
 	bool failed;
-	char *error; /* owned or NULL: what failed, one cause a line */
+	int engine_error; /* negative errno that stopped the run in the engine or the sink, or 0 */
+	char *error;      /* owned or NULL: what failed, one cause a line */
 };
 
 struct cg_reader_options {

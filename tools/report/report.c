@@ -18,6 +18,7 @@
 #include "viewer_assets.h"
 #endif
 #include "reader.h"
+#include "stdio_error.h"
 #include "temp_file.h"
 #include "trace_find.h"
 #include "writers.h"
@@ -29,9 +30,14 @@
 /* Writers that receive every record; the engine has one sink, so this fans out. */
 #define TEE_MAX_SINKS 3
 
+/*
+ * A sink that fails gets no more records, so that one failed writer does
+ * not stop the others. The tee fails only when every sink has failed.
+ */
 struct tee {
 	struct lt_sink sinks[TEE_MAX_SINKS];
-	int count;
+	int errors[TEE_MAX_SINKS]; /* first error of each sink, or 0 */
+	int count, failed;
 };
 
 struct report_options {
@@ -97,14 +103,26 @@ static const char report_usage[] =
 	do {                                                                                       \
 		struct tee *tee = data;                                                            \
 		for (int i = 0; i < tee->count; i++) {                                             \
-			if (tee->sinks[i].callback) {                                              \
+			if (tee->sinks[i].callback && !tee->errors[i]) {                           \
 				int err = tee->sinks[i].callback(tee->sinks[i].data, __VA_ARGS__); \
-				if (err)                                                           \
-					return err;                                                \
+				tee_record_error(tee, i, err);                                     \
 			}                                                                          \
 		}                                                                                  \
-		return 0;                                                                          \
+		return tee_has_failed(tee) ? tee->errors[0] : 0;                                   \
 	} while (0)
+
+static void tee_record_error(struct tee *tee, int sink, int err)
+{
+	if (err) {
+		tee->errors[sink] = err;
+		tee->failed++;
+	}
+}
+
+static bool tee_has_failed(const struct tee *tee)
+{
+	return tee->failed == tee->count;
+}
 
 static int tee_allocation(void *data, const struct lt_allocation *record)
 {
@@ -247,16 +265,6 @@ static int parse_options(int argc, char **argv, struct report_options *options)
 	return -1;
 }
 
-static FILE *open_output(const char *path, const char *what)
-{
-	FILE *file = fopen(path, "w");
-
-	if (!file)
-		fprintf(stderr, "cgomal report: cannot write the %s to '%s': %s\n", what, path,
-		        strerror(errno));
-	return file;
-}
-
 static int find_traces(const struct report_options *options, struct cg_trace_dirs *dirs)
 {
 	char error[4400];
@@ -291,6 +299,75 @@ static int find_traces(const struct report_options *options, struct cg_trace_dir
 	return -1;
 }
 
+/* ---- Output files ---- */
+
+/* One file that the run writes, and whether its error was printed already. */
+struct report_file {
+	const char *label; /* "report", "Chrome trace", "HTML page" or "summary", for messages */
+	const char *path;  /* as given, or "standard output" */
+	FILE *file;        /* NULL when not requested, or once closed */
+	bool failed;
+};
+
+static void report_file_message_open(const struct report_file *output, int err)
+{
+	fprintf(stderr, "cgomal report: cannot write the %s to '%s': %s\n", output->label,
+	        output->path, strerror(err));
+}
+
+/* Creates the file at path for output; prints why and returns -1 when it cannot. */
+static int report_file_open(struct report_file *output, const char *label, const char *path)
+{
+	*output = (struct report_file){label, path, NULL, false};
+	output->file = fopen(path, "w");
+	if (!output->file) {
+		report_file_message_open(output, errno);
+		return -1;
+	}
+	return 0;
+}
+
+static void report_file_use_stdout(struct report_file *output, const char *label)
+{
+	*output = (struct report_file){label, "standard output", stdout, false};
+}
+
+/* Prints that writing output failed, once per output: later errors only repeat the first. */
+static void report_file_fail(struct report_file *output, int err)
+{
+	if (output->failed)
+		return;
+	output->failed = true;
+	fprintf(stderr, "cgomal report: writing the %s to '%s' failed: %s\n", output->label,
+	        output->path, strerror(-err));
+}
+
+/* Closes output. fclose() writes what is still buffered, so its error is a write error. */
+static void report_file_close(struct report_file *output)
+{
+	FILE *file = output->file;
+
+	output->file = NULL;
+	if (file && file != stdout && fclose(file) != 0)
+		report_file_fail(output, cg_stdio_error());
+}
+
+/* Prints that the report's temporary files failed, with the way out of a full disk. */
+static void report_message_temp_error(const char *action, int err)
+{
+	if (err == -ENOMEM) {
+		fputs("cgomal report: out of memory while building the report\n", stderr);
+		return;
+	}
+	fprintf(stderr,
+	        "cgomal report: %s the report's temporary files in '%s' (TMPDIR, else /tmp) "
+	        "failed: %s%s\n",
+	        action, cg_temp_dir(), strerror(-err),
+	        err == -ENOSPC || err == -EDQUOT
+	                ? "; set TMPDIR to a directory with more free space"
+	                : "");
+}
+
 /* ---- The run ---- */
 
 /* Prints the reader's error text: each failure on its own line, its causes indented below. */
@@ -308,22 +385,17 @@ static void print_reader_error(const char *text)
 
 struct report_run {
 	struct report_options options;
-	FILE *output, *chrome_file, *html_file;
+	struct report_file json_file, chrome_file, html_file, summary_file;
 	struct cg_trace_dirs dirs;
 	struct cg_json_writer *json;
 	struct cg_chrome_writer *chrome;
 	struct cg_summary_writer *summary;
 	struct tee tee;
+	int json_sink, chrome_sink, summary_sink; /* each writer's index in tee */
 	struct lt_engine *engine;
 	struct cg_reader_result result;
 	bool wants_json;
 };
-
-static void report_message_write_error(const char *what, const char *path, int err)
-{
-	fprintf(stderr, "cgomal report: writing the %s to '%s' failed: %s\n", what, path,
-	        strerror(-err));
-}
 
 static int report_open(struct report_run *run)
 {
@@ -332,40 +404,39 @@ static int report_open(struct report_run *run)
 	run->wants_json = run->options.output || run->options.html ||
 	                  !(run->options.summary || run->options.chrome);
 	if (run->options.output) {
-		run->output = open_output(run->options.output, "report");
-		if (!run->output)
+		if (report_file_open(&run->json_file, "report", run->options.output))
 			return 2;
 	} else if (run->wants_json && !run->options.html) {
-		run->output = stdout;
+		report_file_use_stdout(&run->json_file, "report");
 	}
-	if (run->options.html) {
-		run->html_file = open_output(run->options.html, "HTML page");
-		if (!run->html_file)
-			return 2;
-	}
-	if (run->options.chrome) {
-		run->chrome_file = open_output(run->options.chrome, "Chrome trace");
-		if (!run->chrome_file)
-			return 2;
-	}
+	if (run->options.html && report_file_open(&run->html_file, "HTML page", run->options.html))
+		return 2;
+	if (run->options.chrome &&
+	    report_file_open(&run->chrome_file, "Chrome trace", run->options.chrome))
+		return 2;
+	if (run->options.summary)
+		report_file_use_stdout(&run->summary_file, "summary");
 
 	if (run->wants_json) {
 		run->json = cg_json_writer_create();
 		if (!run->json)
 			goto fail_memory;
-		cg_json_writer_sink(run->json, &run->tee.sinks[run->tee.count++]);
+		run->json_sink = run->tee.count++;
+		cg_json_writer_sink(run->json, &run->tee.sinks[run->json_sink]);
 	}
-	if (run->chrome_file) {
-		run->chrome = cg_chrome_writer_create(run->chrome_file);
+	if (run->chrome_file.file) {
+		run->chrome = cg_chrome_writer_create(run->chrome_file.file);
 		if (!run->chrome)
 			goto fail_memory;
-		cg_chrome_writer_sink(run->chrome, &run->tee.sinks[run->tee.count++]);
+		run->chrome_sink = run->tee.count++;
+		cg_chrome_writer_sink(run->chrome, &run->tee.sinks[run->chrome_sink]);
 	}
 	if (run->options.summary) {
 		run->summary = cg_summary_writer_create();
 		if (!run->summary)
 			goto fail_memory;
-		cg_summary_writer_sink(run->summary, &run->tee.sinks[run->tee.count++]);
+		run->summary_sink = run->tee.count++;
+		cg_summary_writer_sink(run->summary, &run->tee.sinks[run->summary_sink]);
 	}
 	tee_sink(&run->tee, &sink);
 	run->engine = lt_engine_create(&sink);
@@ -382,25 +453,27 @@ fail_memory:
 }
 
 #ifdef CGOMAL_HAVE_VIEWER
-/* Copies the finished report in doc into the viewer page, between its head and tail. */
-static int write_html(FILE *doc, FILE *html)
+/* Copies the finished columnar document in doc into the viewer page, between its head and tail. */
+static void write_html(struct report_file *html, FILE *doc)
 {
 	char chunk[65536];
 	size_t n;
 	int err;
 
-	if (fflush(doc) != 0 || fseek(doc, 0, SEEK_SET) != 0)
-		return -EIO;
-	err = cgomal_viewer_write_head(html);
+	err = cgomal_viewer_write_head(html->file);
 	while (!err && (n = fread(chunk, 1, sizeof(chunk), doc)) > 0)
-		err = cgomal_viewer_write_json(html, chunk, n);
-	if (!err && ferror(doc))
-		err = -EIO;
+		err = cgomal_viewer_write_json(html->file, chunk, n);
+	if (!err && ferror(doc)) {
+		report_message_temp_error("reading", cg_stdio_error());
+		html->failed = true;
+		return;
+	}
 	if (!err)
-		err = cgomal_viewer_write_tail(html);
-	if (!err && fflush(html) != 0)
-		err = -EIO;
-	return err;
+		err = cgomal_viewer_write_tail(html->file);
+	if (!err && fflush(html->file) != 0)
+		err = cg_stdio_error();
+	if (err)
+		report_file_fail(html, err);
 }
 
 /*
@@ -408,7 +481,7 @@ static int write_html(FILE *doc, FILE *html)
  * faster than the plain report, into the HTML page. The document goes to a
  * temporary file first, because the page needs every `<` escaped.
  */
-static int report_write_html(struct report_run *run, const struct cg_report_end *end)
+static void report_write_html(struct report_run *run, const struct cg_report_end *end)
 {
 	FILE *doc = cg_temp_file();
 	int err;
@@ -419,68 +492,80 @@ static int report_write_html(struct report_run *run, const struct cg_report_end 
 		        "cgomal report: no temporary file could be created in '%s' (TMPDIR, else "
 		        "/tmp): %s; set TMPDIR to a writable folder with free space\n",
 		        cg_temp_dir(), strerror(-err));
-		return err;
+		run->html_file.failed = true;
+		return;
 	}
 	err = cg_json_writer_finish_columns(run->json, doc, end);
-	if (err)
-		report_message_write_error("HTML page", "a temporary file", err);
-	if (!err) {
-		err = write_html(doc, run->html_file);
-		if (err)
-			report_message_write_error("HTML page", run->options.html, err);
+	if (!err && (fflush(doc) != 0 || fseek(doc, 0, SEEK_SET) != 0))
+		err = cg_stdio_error();
+	if (err) {
+		report_message_temp_error("writing", err);
+		run->html_file.failed = true;
+	} else {
+		write_html(&run->html_file, doc);
 	}
 	fclose(doc);
-	return err;
 }
 #endif
 
 /*
  * Writes the plain report to its output and the columnar form into the
- * HTML page, each when requested. Both read the same writer.
+ * HTML page, each when requested. Both read the same writer, so an error
+ * of its temporary files fails both, with one message.
  */
-static int report_write_json(struct report_run *run, const struct cg_report_end *end)
+static void report_write_json(struct report_run *run, const struct cg_report_end *end)
 {
-	const char *output_name = run->options.output ? run->options.output : "standard output";
-	int err = 0;
+	int err = run->tee.errors[run->json_sink];
 
-	if (run->output) {
-		err = cg_json_writer_finish(run->json, run->output, end);
+	if (!err)
+		err = cg_json_writer_flush(run->json);
+	if (err) {
+		report_message_temp_error("writing", err);
+		run->json_file.failed = true;
+		run->html_file.failed = true;
+		return;
+	}
+	if (run->json_file.file) {
+		err = cg_json_writer_finish(run->json, run->json_file.file, end);
 		if (err)
-			report_message_write_error("report", output_name, err);
+			report_file_fail(&run->json_file, err);
 	}
 #ifdef CGOMAL_HAVE_VIEWER
-	if (!err && run->html_file)
-		err = report_write_html(run, end);
+	if (run->html_file.file)
+		report_write_html(run, end);
 #endif
-	return err;
 }
 
-/* Runs the writers' finish steps; returns 0 or the exit status 2. */
+/* Runs the writers' finish steps and closes the output files; returns 0 or the exit status 2. */
 static int report_write(struct report_run *run)
 {
 	struct lt_summary summary;
 	struct cg_report_end end = {&run->result, &summary, CGOMAL_VERSION};
+	struct report_file *files[] = {&run->json_file, &run->html_file, &run->chrome_file,
+	                               &run->summary_file};
 	int err, status = 0;
 
 	lt_engine_summary(run->engine, &summary);
-	if (run->json) {
-		err = report_write_json(run, &end);
-		if (err)
-			status = 2;
-	}
+	if (run->json)
+		report_write_json(run, &end);
 	if (run->chrome) {
-		err = cg_chrome_writer_finish(run->chrome, &end);
-		if (err) {
-			report_message_write_error("Chrome trace", run->options.chrome, err);
-			status = 2;
-		}
+		err = run->tee.errors[run->chrome_sink];
+		if (!err)
+			err = cg_chrome_writer_finish(run->chrome, &end);
+		if (err)
+			report_file_fail(&run->chrome_file, err);
 	}
 	if (run->summary) {
-		err = cg_summary_writer_finish(run->summary, stdout, &end);
-		if (err) {
-			report_message_write_error("summary", "standard output", err);
+		err = run->tee.errors[run->summary_sink];
+		if (!err)
+			err = cg_summary_writer_finish(run->summary, stdout, &end);
+		if (err)
+			report_file_fail(&run->summary_file, err);
+	}
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		report_file_close(files[i]);
+		if (files[i]->failed)
 			status = 2;
-		}
 	}
 	return status;
 }
@@ -507,30 +592,46 @@ static int report_exit_status(const struct report_run *run, int write_status)
 	return 0;
 }
 
+/* Frees the run. Files still open were never written, so their close errors are not printed. */
 static void report_close(struct report_run *run)
 {
+	struct report_file *files[] = {&run->json_file, &run->html_file, &run->chrome_file};
+
 	lt_engine_destroy(run->engine);
 	cg_json_writer_destroy(run->json);
 	cg_chrome_writer_destroy(run->chrome);
 	cg_summary_writer_destroy(run->summary);
 	cg_reader_result_destroy(&run->result);
 	cg_trace_dirs_destroy(&run->dirs);
-	if (run->output && run->output != stdout && fclose(run->output) != 0)
-		fprintf(stderr, "cgomal report: closing '%s' failed: %s\n", run->options.output,
-		        strerror(errno));
-	if (run->html_file && fclose(run->html_file) != 0)
-		fprintf(stderr, "cgomal report: closing '%s' failed: %s\n", run->options.html,
-		        strerror(errno));
-	if (run->chrome_file && fclose(run->chrome_file) != 0)
-		fprintf(stderr, "cgomal report: closing '%s' failed: %s\n", run->options.chrome,
-		        strerror(errno));
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (files[i]->file && files[i]->file != stdout)
+			fclose(files[i]->file);
+	}
+}
+
+/*
+ * Prints why reading stopped inside the engine or ending it failed, unless
+ * every writer had failed already: report_write() names those files.
+ */
+static void report_message_engine_error(struct report_run *run, int finish_err)
+{
+	if (tee_has_failed(&run->tee))
+		return;
+	if (run->result.engine_error)
+		fprintf(stderr, "cgomal report: error: processing the events failed: %s\n",
+		        strerror(-run->result.engine_error));
+	else if (finish_err && !run->result.failed)
+		fprintf(stderr, "cgomal report: ending the open lifetimes failed: %s\n",
+		        strerror(-finish_err));
+	if (finish_err)
+		run->result.failed = true;
 }
 
 int cg_report_main(int argc, char **argv)
 {
 	struct report_run run = {0};
 	struct cg_reader_options reader_options = {isatty(STDERR_FILENO) == 1};
-	int status, err;
+	int status, write_status, err;
 
 	status = parse_options(argc, argv, &run.options);
 	if (status >= 0)
@@ -545,14 +646,13 @@ int cg_report_main(int argc, char **argv)
 
 	cg_reader_run(run.dirs.paths, run.dirs.count, &reader_options, run.engine, &run.result);
 	err = lt_engine_finish(run.engine);
-	if (err && !run.result.failed) {
-		run.result.failed = true;
-		fprintf(stderr, "cgomal report: ending the open lifetimes failed: %s\n",
-		        strerror(-err));
-	}
 	if (run.result.error)
 		print_reader_error(run.result.error);
-	if (!run.result.failed && run.result.events_used == 0)
+	report_message_engine_error(&run, err);
+
+	write_status = report_write(&run);
+	/* Printed only when every output was written, so that a write error stays the only line. */
+	if (!write_status && !run.result.failed && run.result.events_used == 0)
 		fprintf(stderr,
 		        "cgomal report: none of the %" PRIu64
 		        " events in %zu trace%s is a cgomal or "
@@ -560,8 +660,7 @@ int cg_report_main(int argc, char **argv)
 		        "libcgomal, or preload liblttng-ust-libc-wrapper.so to trace malloc\n",
 		        run.result.events_total, run.result.trace_count,
 		        run.result.trace_count == 1 ? "" : "s");
-
-	status = report_exit_status(&run, report_write(&run));
+	status = report_exit_status(&run, write_status);
 	report_close(&run);
 	return status;
 }
