@@ -257,14 +257,31 @@ case_bad_anomaly_kind() {
 	expect_stderr "invalid anomaly kind 'bogus' in --fail-on-anomaly; valid kinds are freed_while_pinned"
 }
 
+# A missing directory gets a message with the command that creates it. Other
+# causes, also a dangling link whose directory exists, keep strerror's text.
 case_unwritable_output() {
 	need_traces
-	run report -o "$work/missing-dir/r.json" "$traces/succeed/barectf-event-before-packet"
+	local trace=$traces/succeed/barectf-event-before-packet
+	run report -o "$work/missing-dir/r.json" "$trace"
 	expect_status 2
-	expect_stderr "cannot write the report to '$work/missing-dir/r.json'"
-	run report --chrome "$work/missing-dir/c.json" "$traces/succeed/barectf-event-before-packet"
+	expect_stderr_line "cgomal report: cannot write the report to '$work/missing-dir/r.json': the directory '$work/missing-dir' does not exist; create it (mkdir -p '$work/missing-dir') or choose another path"
+	[ ! -e "$work/missing-dir" ] || fail "the missing directory was created"
+	run report --chrome "$work/missing-dir/sub/c.json" "$trace"
 	expect_status 2
-	expect_stderr "cannot write the Chrome trace to '$work/missing-dir/c.json'"
+	expect_stderr_line "cgomal report: cannot write the Chrome trace to '$work/missing-dir/sub/c.json': the directory '$work/missing-dir/sub' does not exist; create it (mkdir -p '$work/missing-dir/sub') or choose another path"
+	if "$cgomal" report --help | grep -qF -- "--html FILE"; then
+		run report --html "$work/missing-dir/report.html" "$trace"
+		expect_status 2
+		expect_stderr_line "cgomal report: cannot write the HTML page to '$work/missing-dir/report.html': the directory '$work/missing-dir' does not exist; create it (mkdir -p '$work/missing-dir') or choose another path"
+	fi
+	echo data >"$work/file"
+	run report -o "$work/file/r.json" "$trace"
+	expect_status 2
+	expect_stderr_line "cgomal report: cannot write the report to '$work/file/r.json': Not a directory"
+	ln -s "$work/missing-dir/target.json" "$work/dangling.json"
+	run report -o "$work/dangling.json" "$trace"
+	expect_status 2
+	expect_stderr_line "cgomal report: cannot write the report to '$work/dangling.json': No such file or directory"
 }
 
 need_dev_full() {

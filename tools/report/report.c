@@ -8,9 +8,11 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../engine/lifetime.h"
@@ -309,10 +311,26 @@ struct report_file {
 	bool failed;
 };
 
+/*
+ * Prints why path cannot be created. fopen() returns ENOENT for a missing
+ * directory and for a dangling symbolic link alike, so the directory is
+ * checked before the message blames it.
+ */
 static void report_file_message_open(const struct report_file *output, int err)
 {
-	fprintf(stderr, "cgomal report: cannot write the %s to '%s': %s\n", output->label,
-	        output->path, strerror(err));
+	char *copy = strdup(output->path);
+	const char *directory = copy ? dirname(copy) : NULL;
+	struct stat status;
+
+	if (err == ENOENT && directory && stat(directory, &status) != 0 && errno == ENOENT)
+		fprintf(stderr,
+		        "cgomal report: cannot write the %s to '%s': the directory '%s' does not "
+		        "exist; create it (mkdir -p '%s') or choose another path\n",
+		        output->label, output->path, directory, directory);
+	else
+		fprintf(stderr, "cgomal report: cannot write the %s to '%s': %s\n", output->label,
+		        output->path, strerror(err));
+	free(copy);
 }
 
 /* Creates the file at path for output; prints why and returns -1 when it cannot. */
