@@ -37,8 +37,7 @@ event_lines() {
 }
 
 # Keep the lines of babeltrace2's text output in file $1 that process $2
-# emitted, with the vpid context removed: a session records every process
-# registered with the daemon, and other tests run their programs too.
+# emitted, with the vpid context removed.
 own_lines() {
 	grep -F "{ vpid = $2, vtid = " "$1" | sed "s/{ vpid = $2, /{ /"
 }
@@ -52,9 +51,20 @@ record() {
 	lttng enable-channel -u -s "$session" --subbuf-size=4M --num-subbuf=8 events >/dev/null
 	lttng enable-event -u -s "$session" -c events "${event_args[@]}" >/dev/null
 	lttng add-context -u -s "$session" -c events -t vpid -t vtid >/dev/null
-	lttng start "$session" >/dev/null
-	"$program" "${program_args[@]}" >"$work/stdout" 2>"$work/stderr" &
+	# The session traces this program alone. A session that traced every
+	# process would turn on the debug-level events in the programs of tests
+	# that run at the same time, and the runtime then also emits object_free
+	# for their managed objects. The program waits before its exec until its
+	# pid is tracked.
+	lttng untrack -u -s "$session" --all --vpid >/dev/null
+	(
+		while [ ! -e "$work/go" ]; do sleep 0.01; done
+		exec "$program" "${program_args[@]}"
+	) >"$work/stdout" 2>"$work/stderr" &
 	pid=$!
+	lttng track -u -s "$session" --vpid="$pid" >/dev/null
+	lttng start "$session" >/dev/null
+	touch "$work/go"
 	wait "$pid" || fail "$program exited with $?: $(cat "$work/stderr")"
 	lttng stop "$session" >/dev/null
 	lttng view "$session" >"$work/view-all.txt"
