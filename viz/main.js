@@ -97,7 +97,11 @@ function openReport(text, source) {
 		'when their trace ended. A program that exits with objects on its heap has many. Their state ' +
 		'tells more: released (collectable, no collection came), pinned (its foreign call still ran) ' +
 		'or live at end (managed and malloc).';
-	$('anomaly-count').textContent = `(${formatCount(model.report.anomalies.length)})`;
+	// Allocations still live at the end are counted apart: a program that exits with a heap
+	// has thousands, and they would drown the count of real findings.
+	const findings = model.report.anomalies.length - liveAtEnd;
+	$('anomaly-count').textContent = liveAtEnd === 0 ? `(${formatCount(findings)})`
+		: `(${formatCount(findings)} · ${formatCount(liveAtEnd)} live at end)`;
 	$('filter-state').textContent = '';
 	timeline.setModel(model);
 	renderAnomalies();
@@ -278,7 +282,7 @@ function onTimelineClick(hit) {
 	else if (hit.type === 'gc')
 		selectTarget({ type: 'gc', index: hit.index }, false);
 	else if (hit.type === 'overflow') {
-		renderOverflowList($('tab-selection'), state.model, hit.track, hit.from, hit.to, actions);
+		renderOverflowList($('tab-selection'), state.model, hit.track, hit.time, actions);
 		showTab('selection');
 	}
 }

@@ -577,8 +577,9 @@ export function gcCycleOfAllocation(model, index) {
 	return process.gcCycles.find((k) => cycles.cycle[k] === cycle) ?? -1;
 }
 
-// Returns the allocations of TRACK's overflow row that are live at some time in [FROM, TO],
-// in ascending start: {items, count}, with at most LIMIT items.
+// Returns the allocations of TRACK's overflow row that are live at some time in [FROM, TO),
+// in ascending start: {items, count}, with at most LIMIT items. With FROM equal to TO, those
+// live at that time, as the overflow row's density counts them.
 export function overflowBetween(model, track, from, to, limit) {
 	const { starts, ends } = model.alloc;
 	const items = [];
@@ -586,7 +587,7 @@ export function overflowBetween(model, track, from, to, limit) {
 	if (!track.overflow)
 		return { items, count };
 	for (const index of track.overflow.items) {
-		if (starts[index] <= to && ends[index] >= from) {
+		if (starts[index] <= to && ends[index] > from) {
 			count++;
 			if (items.length < limit)
 				items.push(index);

@@ -308,13 +308,13 @@ export function renderRangeSelection(container, model, range, actions) {
 	container.replaceChildren(...parts);
 }
 
-// Lists in CONTAINER the allocations of TRACK's overflow row that are live in [FROM, TO], each a
-// link that selects it.
-export function renderOverflowList(container, model, track, from, to, actions) {
-	const { items, count } = overflowBetween(model, track, from, to, RANGE_LIST_LIMIT);
+// Lists in CONTAINER the allocations of TRACK's overflow row that are live at TIME, each a link
+// that selects it.
+export function renderOverflowList(container, model, track, time, actions) {
+	const { items, count } = overflowBetween(model, track, time, time, RANGE_LIST_LIMIT);
 	const parts = [
 		el('h3', { dataset: { testid: 'overflow-heading' } },
-			`${formatCount(count)} overlapping lifetimes on ${track.label} at ${formatTime((from + to) / 2)}`),
+			`${formatCount(count)} overlapping lifetimes on ${track.label} at ${formatTime(time)}`),
 		el('p', { className: 'hint' }, `The lanes of ${track.label} hold the lifetimes that fit beside each other; ` +
 			'these overlap too many of them. Click one to see it.'),
 	];
@@ -378,6 +378,10 @@ export function readFilter(form) {
 	filter.lifetimeMin = read('lifetimeMin', 'Minimum lifetime', parseDuration);
 	filter.lifetimeMax = read('lifetimeMax', 'Maximum lifetime', parseDuration);
 	filter.anomaliesOnly = fields.anomaliesOnly.checked;
+	if (filter.sizeMin !== null && filter.sizeMax !== null && filter.sizeMin > filter.sizeMax)
+		throw new RangeError(`Size: the minimum ${formatBytes(filter.sizeMin)} is above the maximum ${formatBytes(filter.sizeMax)}`);
+	if (filter.lifetimeMin !== null && filter.lifetimeMax !== null && filter.lifetimeMin > filter.lifetimeMax)
+		throw new RangeError(`Lifetime: the minimum ${formatDuration(filter.lifetimeMin)} is above the maximum ${formatDuration(filter.lifetimeMax)}`);
 	return filter;
 }
 

@@ -384,7 +384,9 @@ function drawGutter(ctx, frame, visible) {
 			const series = row.type === 'live_bytes' ? row.process.liveBytes : row.track.pinnedBytes;
 			ctx.font = '10px system-ui, sans-serif';
 			ctx.fillStyle = COLOURS.mutedText;
-			const name = row.type === 'live_bytes' ? 'live bytes' : 'pinned bytes';
+			// The report counts the allocations it traced: cgo ones always, managed ones with
+			// alloc events, malloc with the malloc wrapper. The runtime's heap can be larger.
+			const name = row.type === 'live_bytes' ? 'traced live bytes' : 'pinned bytes';
 			ctx.fillText(clip(`${name} (max ${formatBytes(series.peak)})`, frame.gutter - 20, 5.6), 16, middle);
 		} else if (row.type === 'call' && row.lane === row.track.callDepths.find((d) => d.depth === row.depth).lanes[0]) {
 			ctx.font = '10px system-ui, sans-serif';

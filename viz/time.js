@@ -164,14 +164,15 @@ export function fitView(begin, end, width) {
 	return { start: begin - margin, nsPerPx, width };
 }
 
-// Keeps VIEW within reach of the report's extent [BEGIN, END]: at most one view width of empty
-// time on either side, no narrower than MIN_VIEW_SPAN_NS and no wider than four extents.
+// Keeps VIEW on the report's extent [BEGIN, END], as Perfetto does: the middle of the view stays
+// inside the extent, and the view is no narrower than MIN_VIEW_SPAN_NS and no wider than one and
+// a half extents.
 export function clampView(view, begin, end) {
 	const extent = Math.max(end - begin, MIN_VIEW_SPAN_NS);
 	const width = Math.max(view.width, 1);
-	const nsPerPx = Math.min(Math.max(view.nsPerPx, MIN_VIEW_SPAN_NS / width), (4 * extent) / width);
+	const nsPerPx = Math.min(Math.max(view.nsPerPx, MIN_VIEW_SPAN_NS / width), (1.5 * extent) / width);
 	const span = nsPerPx * width;
-	const start = Math.min(Math.max(view.start, begin - span), end);
+	const start = Math.min(Math.max(view.start, begin - span / 2), end - span / 2);
 	return { start, nsPerPx, width: view.width };
 }
 

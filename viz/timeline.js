@@ -86,6 +86,12 @@ export class Timeline {
 			return;
 		this.view = clampView(view, this.model.begin, this.model.end);
 		this.requestRender();
+		// What lies under a pointer that stayed put changed with the view.
+		if (this.pointer && !this.drag) {
+			const { x } = this.pointer;
+			const time = x >= GUTTER_WIDTH ? timeAtX(this.view, x - GUTTER_WIDTH) : null;
+			this.callbacks.onHover(null, time, null);
+		}
 	}
 
 	fitAll() {
@@ -200,14 +206,11 @@ export class Timeline {
 			return { type: row.type, index: lane.items[k] };
 		}
 		case 'live_bytes':
-			return { type: 'counter', name: 'live bytes', time, value: row.process.liveBytes.valueAt(time) };
+			return { type: 'counter', name: 'live bytes of the traced allocations', time, value: row.process.liveBytes.valueAt(time) };
 		case 'pinned_bytes':
 			return { type: 'counter', name: 'pinned bytes', time, value: row.track.pinnedBytes.valueAt(time) };
 		case 'overflow':
-			return {
-				type: 'overflow', track: row.track, from: time - tolerance, to: time + tolerance,
-				value: row.track.overflow.density.valueAt(time),
-			};
+			return { type: 'overflow', track: row.track, value: row.track.overflow.density.valueAt(time) };
 		default:
 			return null;
 		}

@@ -68,13 +68,16 @@ test('overflow row lists its lifetimes', async () => {
 	await page.mouse.move(box.x + at.x, box.y + at.y);
 	const tooltip = page.locator('[data-testid=tooltip]');
 	await tooltip.waitFor({ state: 'visible' });
-	assert.match(await tooltip.textContent(), /^\d+ more lifetimes overlap at .+, beyond the lanes above\s*click to list them$/);
+	const hovered = (await tooltip.textContent()).match(/^(\d+) more lifetimes overlap at (.+), beyond the lanes above\s*click to list them$/);
+	assert.ok(hovered, await tooltip.textContent());
 
 	await page.mouse.click(box.x + at.x, box.y + at.y);
 	const heading = page.locator('[data-testid=overflow-heading]');
 	await heading.waitFor({ state: 'visible' });
 	const listed = Number((await heading.textContent()).match(/^(\d+) overlapping lifetimes on M1 at /)[1]);
 	assert.ok(listed >= LONG_LIVED, await heading.textContent());
+	assert.equal(listed, Number(hovered[1]), 'the list counts what the tooltip counted');
+	assert.equal((await heading.textContent()).split(' at ')[1], hovered[2], 'at the same time');
 	const items = page.locator('[data-testid=overflow-item]');
 	assert.equal(await items.count(), Math.min(listed, 100));
 

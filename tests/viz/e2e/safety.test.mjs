@@ -92,6 +92,7 @@ test('page cut in its script says so', async () => {
 	assert.equal(await error.textContent(), 'This page is incomplete or damaged: the viewer did not start. ' +
 		'Write it again with cgomal report --html, or copy the whole file again.');
 	assert.equal(await page.locator('[data-testid=loading]').isHidden(), true);
+	assert.equal(await page.locator('#fit-button').isHidden(), true, 'no control that would do nothing');
 	assert.equal(await page.evaluate(() => typeof window.cgomalViewer), 'undefined', 'the viewer did not start');
 	await page.close();
 });

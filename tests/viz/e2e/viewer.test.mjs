@@ -77,6 +77,8 @@ test('GC band pixels are drawn', async () => {
 
 test('anomaly list shows each kind', async () => {
 	await page.getByRole('tab', { name: /Anomalies/ }).click();
+	const live = report.anomalies.filter((a) => a.kind === 'live_at_end').length;
+	assert.equal(await page.locator('#anomaly-count').textContent(), `(${report.anomalies.length - live} · ${live} live at end)`);
 	const items = page.locator('[data-testid=anomaly]');
 	const expected = Math.min(report.anomalies.length, 300);
 	assert.equal(await items.count(), expected);
@@ -255,6 +257,12 @@ test('filters change tracks and summary', async () => {
 	await page.locator('#filters input[name=sizeMin]').dispatchEvent('change');
 	assert.match(await page.locator('[data-testid=filter-error]').textContent(),
 		/^Minimum size: "lots" is not a size: .+\. The filters applied before still hold\.$/);
+	await page.locator('#filters input[name=sizeMin]').fill('100');
+	await page.locator('#filters input[name=sizeMax]').fill('10');
+	await page.locator('#filters input[name=sizeMax]').dispatchEvent('change');
+	assert.equal(await page.locator('[data-testid=filter-error]').textContent(),
+		'Size: the minimum 100 B is above the maximum 10 B. The filters applied before still hold.');
+	await page.locator('#filters input[name=sizeMax]').fill('');
 	await page.locator('#filters input[name=sizeMin]').fill('');
 	await page.selectOption('#filters select[name=process]', '0/4001');
 	const labels = await viewer(() => window.cgomalViewer.trackLabels());

@@ -125,11 +125,14 @@ test('clampView limits zoom and pan', () => {
 	const deep = clampView({ start: 10, nsPerPx: 1e-6, width: 1000 }, 0, 1e6);
 	assert.equal(deep.nsPerPx, MIN_VIEW_SPAN_NS / 1000);
 	const wide = clampView({ start: 0, nsPerPx: 1e9, width: 1000 }, 0, 1e6);
-	assert.equal(wide.nsPerPx, 4e6 / 1000);
+	assert.equal(wide.nsPerPx, 1.5e6 / 1000);
+	// A view of 100,000 ns keeps its middle inside [0, 1e6].
 	const late = clampView({ start: 5e6, nsPerPx: 100, width: 1000 }, 0, 1e6);
-	assert.equal(late.start, 1e6);
+	assert.equal(late.start, 950_000);
 	const early = clampView({ start: -5e6, nsPerPx: 100, width: 1000 }, 0, 1e6);
-	assert.equal(early.start, -100_000);
+	assert.equal(early.start, -50_000);
+	const inside = clampView({ start: 300_000, nsPerPx: 100, width: 1000 }, 0, 1e6);
+	assert.equal(inside.start, 300_000);
 });
 
 test('resizeView keeps the span', () => {
