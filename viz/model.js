@@ -577,9 +577,9 @@ export function gcCycleOfAllocation(model, index) {
 	return process.gcCycles.find((k) => cycles.cycle[k] === cycle) ?? -1;
 }
 
-// Returns the allocations of TRACK's overflow row that are live at some time in [FROM, TO),
-// in ascending start: {items, count}, with at most LIMIT items. With FROM equal to TO, those
-// live at that time, as the overflow row's density counts them.
+// Returns the allocations of TRACK's overflow row that start at or before TO and end after FROM,
+// in ascending start: {items, count}, with at most LIMIT items. With FROM equal to TO, these are
+// the ones live at that time, as the overflow row's density counts them.
 export function overflowBetween(model, track, from, to, limit) {
 	const { starts, ends } = model.alloc;
 	const items = [];

@@ -164,9 +164,9 @@ export function fitView(begin, end, width) {
 	return { start: begin - margin, nsPerPx, width };
 }
 
-// Keeps VIEW on the report's extent [BEGIN, END], as Perfetto does: the middle of the view stays
-// inside the extent, and the view is no narrower than MIN_VIEW_SPAN_NS and no wider than one and
-// a half extents.
+// Keeps VIEW on the report's extent [BEGIN, END]. The middle of the view stays inside the
+// extent, and the view is no narrower than MIN_VIEW_SPAN_NS and no wider than one and a half
+// extents.
 export function clampView(view, begin, end) {
 	const extent = Math.max(end - begin, MIN_VIEW_SPAN_NS);
 	const width = Math.max(view.width, 1);
