@@ -358,6 +358,32 @@ case_temp_dir() {
 	[ -z "$(ls -A "$work/tmp")" ] || fail "temporary files were left in $work/tmp: $(ls -A "$work/tmp")"
 }
 
+# A FILE of - is standard output, for one output only, and two options
+# cannot name one file, also through a symbolic link.
+case_output_paths() {
+	need_traces
+	local trace=$traces/succeed/multi-domains
+	run report -o - "$trace"
+	expect_status 0
+	cp "$work/stdout" "$work/stdout.json"
+	expect_valid "$work/stdout.json"
+	run report --chrome - "$trace"
+	expect_status 0
+	python3 -c 'import json, sys; json.load(open(sys.argv[1]))["traceEvents"]' "$work/stdout" ||
+		fail "--chrome - printed no Chrome trace"
+	run report -o - --summary "$trace"
+	expect_status 2
+	expect_stderr "more than one output goes to standard output"
+	run report -o "$work/same" --html "$work/same" "$trace"
+	expect_status 2
+	expect_stderr "-o and --html both name '$work/same'; give each output a file of its own"
+	touch "$work/target"
+	ln -s "$work/target" "$work/link"
+	run report -o "$work/target" --chrome "$work/link" "$trace"
+	expect_status 2
+	expect_stderr "-o and --chrome both name '$work/target'"
+}
+
 case_unknown_command() {
 	run frobnicate
 	expect_status 2

@@ -81,6 +81,7 @@ static const char report_usage[] =
         "                             output, when no other output is requested)\n"
         "      --chrome FILE          write Chrome Trace Event JSON to FILE, for\n"
         "                             Perfetto or chrome://tracing\n" HTML_HELP
+        "                             A FILE of - is standard output, for one output.\n"
         "      --summary              print a short text summary on standard output\n"
         "      --fail-on-anomaly KINDS\n"
         "                             exit with status 3 when an anomaly of one of\n"
@@ -333,9 +334,18 @@ static void report_file_message_open(const struct report_file *output, int err)
 	free(copy);
 }
 
-/* Creates the file at path for output; prints why and returns -1 when it cannot. */
+static void report_file_use_stdout(struct report_file *output, const char *label);
+
+/*
+ * Creates the file at path for output, or takes standard output for "-".
+ * Prints why and returns -1 when it cannot.
+ */
 static int report_file_open(struct report_file *output, const char *label, const char *path)
 {
+	if (strcmp(path, "-") == 0) {
+		report_file_use_stdout(output, label);
+		return 0;
+	}
 	*output = (struct report_file){label, path, NULL, false};
 	output->file = fopen(path, "w");
 	if (!output->file) {
@@ -415,9 +425,61 @@ struct report_run {
 	bool wants_json;
 };
 
+/* Returns whether paths a and b name one file: the same text, or one existing file. */
+static bool same_output(const char *a, const char *b)
+{
+	struct stat first, second;
+
+	if (strcmp(a, b) == 0)
+		return true;
+	return stat(a, &first) == 0 && stat(b, &second) == 0 && first.st_dev == second.st_dev &&
+	       first.st_ino == second.st_ino && S_ISREG(first.st_mode);
+}
+
+/*
+ * Rejects outputs that would overwrite each other: two options naming one
+ * file, or more than one output on standard output. Returns 0 or status 2.
+ */
+static int check_outputs(const struct report_options *options)
+{
+	const char *names[] = {"-o", "--chrome", "--html"};
+	const char *paths[] = {options->output, options->chrome, options->html};
+	bool json_on_stdout =
+	        !options->output && !options->html && !options->chrome && !options->summary;
+	int on_stdout = options->summary + json_on_stdout;
+
+	for (int i = 0; i < 3; i++) {
+		if (!paths[i])
+			continue;
+		if (strcmp(paths[i], "-") == 0)
+			on_stdout++;
+		for (int j = i + 1; j < 3; j++) {
+			if (paths[j] && strcmp(paths[i], "-") != 0 &&
+			    same_output(paths[i], paths[j])) {
+				fprintf(stderr,
+				        "cgomal report: %s and %s both name '%s'; give each output "
+				        "a "
+				        "file of its own\n",
+				        names[i], names[j], paths[i]);
+				return 2;
+			}
+		}
+	}
+	if (on_stdout > 1) {
+		fputs("cgomal report: more than one output goes to standard output (a FILE of -, "
+		      "or --summary); send all but one to files\n",
+		      stderr);
+		return 2;
+	}
+	return 0;
+}
+
 static int report_open(struct report_run *run)
 {
 	struct lt_sink sink;
+
+	if (check_outputs(&run->options))
+		return 2;
 
 	run->wants_json = run->options.output || run->options.html ||
 	                  !(run->options.summary || run->options.chrome);
