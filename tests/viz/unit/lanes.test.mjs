@@ -60,7 +60,7 @@ test('packLanes never overlaps in a lane', () => {
 });
 
 test('packLanes prefers short lifetimes to a long one', () => {
-	// One lifetime spans the run, two short ones fall inside it: one lane holds the two.
+	// One lifetime spans the run, and two short ones fall inside it: one lane takes the two.
 	const starts = [0, 10, 30];
 	const ends = [100, 20, 40];
 	const { lanes, overflow } = packLanes([0, 1, 2], starts, ends, 1);
