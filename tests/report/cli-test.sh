@@ -359,7 +359,7 @@ case_temp_dir() {
 }
 
 # A FILE of - is standard output, for one output only, and two options
-# cannot name one file, also through a symbolic link.
+# cannot name one regular file, also through a symbolic link.
 case_output_paths() {
 	need_traces
 	local trace=$traces/succeed/multi-domains
@@ -382,6 +382,8 @@ case_output_paths() {
 	run report -o "$work/target" --chrome "$work/link" "$trace"
 	expect_status 2
 	expect_stderr "-o and --chrome both name '$work/target'"
+	run report -o /dev/null --chrome /dev/null "$trace"
+	expect_status 0
 }
 
 case_unknown_command() {

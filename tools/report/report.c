@@ -425,15 +425,21 @@ struct report_run {
 	bool wants_json;
 };
 
-/* Returns whether paths a and b name one file: the same text, or one existing file. */
+/*
+ * Returns whether paths a and b name one regular file: the same text, or one
+ * existing file. A device such as /dev/null takes any number of outputs.
+ */
 static bool same_output(const char *a, const char *b)
 {
 	struct stat first, second;
+	bool exists = stat(a, &first) == 0;
 
+	if (exists && !S_ISREG(first.st_mode))
+		return false;
 	if (strcmp(a, b) == 0)
 		return true;
-	return stat(a, &first) == 0 && stat(b, &second) == 0 && first.st_dev == second.st_dev &&
-	       first.st_ino == second.st_ino && S_ISREG(first.st_mode);
+	return exists && stat(b, &second) == 0 && first.st_dev == second.st_dev &&
+	       first.st_ino == second.st_ino;
 }
 
 /*
