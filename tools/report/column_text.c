@@ -28,26 +28,6 @@ size_t cg_column_format_int(char *out, int64_t value)
 	return 1 + json_format_uint(out + 1, (uint64_t)0 - (uint64_t)value);
 }
 
-/* Formats "0x..." in quotes, the plain report's form of an address; returns the length. */
-static size_t format_hex_string(char *out, uint64_t value)
-{
-	static const char hex_digits[] = "0123456789abcdef";
-	char digits[16];
-	size_t n = 0, length = 0;
-
-	do {
-		digits[n++] = hex_digits[value & 0xf];
-		value >>= 4;
-	} while (value);
-	out[length++] = '"';
-	out[length++] = '0';
-	out[length++] = 'x';
-	while (n)
-		out[length++] = digits[--n];
-	out[length++] = '"';
-	return length;
-}
-
 int cg_column_init(struct cg_column *column, const struct cg_column *layout)
 {
 	*column = *layout;
@@ -114,7 +94,7 @@ int cg_column_put_address(struct cg_column *column, uint64_t address)
 		return cg_column_put(column, (int64_t)address);
 	err = column_reserve(column, COLUMN_VALUE_MAX);
 	if (!err)
-		column->length += format_hex_string(column->text + column->length, address);
+		column->length += json_format_hex(column->text + column->length, address);
 	return err;
 }
 
@@ -140,20 +120,14 @@ int cg_column_put_string(struct cg_column *column, const char *text)
 
 int cg_column_write(struct cg_column *column, FILE *out)
 {
-	char chunk[65536];
-	size_t n;
+	int err;
 
 	if (fprintf(out, "      \"%s\": [", column->name) < 0)
 		return cg_stdio_error();
 	if (column->file) {
-		if (fflush(column->file) != 0 || fseek(column->file, 0, SEEK_SET) != 0)
-			return cg_stdio_error();
-		while ((n = fread(chunk, 1, sizeof(chunk), column->file)) > 0) {
-			if (fwrite(chunk, 1, n, out) != n)
-				return cg_stdio_error();
-		}
-		if (ferror(column->file))
-			return cg_stdio_error();
+		err = cg_temp_file_copy(column->file, out);
+		if (err)
+			return err;
 	}
 	if (fwrite(column->text, 1, column->length, out) != column->length ||
 	    fputc(']', out) == EOF)

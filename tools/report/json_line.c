@@ -121,26 +121,28 @@ void json_line_begin(struct json_line *line)
 		line->text[line->length++] = '{';
 }
 
-void json_line_hex(struct json_line *line, const char *key, uint64_t value)
+size_t json_format_hex(char *out, uint64_t value)
 {
 	char digits[16];
-	size_t n = 0;
-	char *out;
+	size_t n = 0, length = 0;
 
-	if (!json_line_key(line, key, 0))
-		return;
 	do {
 		digits[n++] = hex_digits[value & 0xf];
 		value >>= 4;
 	} while (value);
-	out = line->text + line->length;
-	*out++ = '"';
-	*out++ = '0';
-	*out++ = 'x';
+	out[length++] = '"';
+	out[length++] = '0';
+	out[length++] = 'x';
 	while (n)
-		*out++ = digits[--n];
-	*out++ = '"';
-	line->length = (size_t)(out - line->text);
+		out[length++] = digits[--n];
+	out[length++] = '"';
+	return length;
+}
+
+void json_line_hex(struct json_line *line, const char *key, uint64_t value)
+{
+	if (json_line_key(line, key, 0))
+		line->length += json_format_hex(line->text + line->length, value);
 }
 
 /*

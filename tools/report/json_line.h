@@ -46,6 +46,10 @@ bool json_line_reserve(struct json_line *line, size_t extra);
 /* Writes value in decimal to out (room for 20 bytes, no NUL); returns the length. */
 size_t json_format_uint(char *out, uint64_t value);
 
+/* Writes value as a quoted "0x..." in lowercase hex to out (room for 20 bytes); returns the length.
+ */
+size_t json_format_hex(char *out, uint64_t value);
+
 /*
  * Writes the length bytes of value to out as a quoted JSON string, escaped
  * as cJSON escapes it, and returns the length written. out needs room for

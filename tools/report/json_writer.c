@@ -815,14 +815,11 @@ static int replay_section(struct cg_json_writer *writer, FILE *out, enum section
 static int copy_section(struct cg_json_writer *writer, FILE *out, enum section section)
 {
 	struct section_file *file = &writer->sections[section];
-	char chunk[65536];
-	size_t n;
+	int err;
 
 	if (fprintf(out, "  \"%s\": [", section_names[section]) < 0)
 		return cg_stdio_error();
 	if (file->records && section_is_binary(section)) {
-		int err;
-
 		fputc('\n', out);
 		err = replay_section(writer, out, section);
 		if (err)
@@ -830,14 +827,9 @@ static int copy_section(struct cg_json_writer *writer, FILE *out, enum section s
 		fputs("\n  ", out);
 	} else if (file->records) {
 		fputc('\n', out);
-		if (fflush(file->file) != 0 || fseek(file->file, 0, SEEK_SET) != 0)
-			return cg_stdio_error();
-		while ((n = fread(chunk, 1, sizeof(chunk), file->file)) > 0) {
-			if (fwrite(chunk, 1, n, out) != n)
-				return cg_stdio_error();
-		}
-		if (ferror(file->file))
-			return cg_stdio_error();
+		err = cg_temp_file_copy(file->file, out);
+		if (err)
+			return err;
 		fputs("\n  ", out);
 	}
 	return fputs("],\n", out) < 0 ? cg_stdio_error() : 0;

@@ -2,6 +2,8 @@
 /* Temporary files of `cgomal report` in $TMPDIR (see temp_file.h). */
 #include "temp_file.h"
 
+#include "stdio_error.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,4 +41,18 @@ FILE *cg_temp_file(void)
 	}
 	free(path);
 	return file;
+}
+
+int cg_temp_file_copy(FILE *file, FILE *out)
+{
+	char chunk[65536];
+	size_t n;
+
+	if (fflush(file) != 0 || fseek(file, 0, SEEK_SET) != 0)
+		return cg_stdio_error();
+	while ((n = fread(chunk, 1, sizeof(chunk), file)) > 0) {
+		if (fwrite(chunk, 1, n, out) != n)
+			return cg_stdio_error();
+	}
+	return ferror(file) ? cg_stdio_error() : 0;
 }

@@ -19,4 +19,10 @@ const char *cg_temp_dir(void);
  */
 FILE *cg_temp_file(void);
 
+/*
+ * Copies everything written to the temporary file to out, from its start.
+ * Returns 0 or the negative errno of the failed stdio call (-EIO when none).
+ */
+int cg_temp_file_copy(FILE *file, FILE *out);
+
 #endif /* CGOMAL_TEMP_FILE_H */
