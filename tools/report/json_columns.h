@@ -12,7 +12,8 @@
  *
  * Error convention: 0 or a negative errno. A failed write returns the
  * errno that stdio set, or -EIO when it set none. A record file that ends
- * inside a record or holds fewer records than expected returns -EIO.
+ * inside a record or contains another number of records than expected
+ * returns -EIO.
  */
 #ifndef CGOMAL_JSON_COLUMNS_H
 #define CGOMAL_JSON_COLUMNS_H
