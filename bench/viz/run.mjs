@@ -69,6 +69,7 @@ async function measureOnce(context, url) {
 		throw new Error(`the viewer did not open the report: ${await page.evaluate(() => window.cgomalViewer.error)}`);
 	const timings = await page.evaluate(() => window.cgomalViewer.timings);
 	const form = await page.evaluate(() => window.cgomalViewer.form);
+	const counts = await page.evaluate(() => window.cgomalViewer.counts());
 	const heapMb = await page.evaluate(() => (performance.memory ? performance.memory.usedJSHeapSize / 2 ** 20 : null));
 
 	// The session drives the viewer through its real key handlers, one frame per step, and
@@ -104,20 +105,7 @@ async function measureOnce(context, url) {
 	await page.close();
 	if (errors.length)
 		throw new Error(`page errors: ${errors.join('; ')}`);
-	return { wallMs, timings, form, heapMb, session };
-}
-
-// Opens the page once and returns how many records of each kind its report has.
-async function pageCounts(context, url) {
-	const page = await context.newPage();
-	await page.goto(url, { timeout: 120_000 });
-	await page.waitForFunction(() => window.cgomalViewer && window.cgomalViewer.status !== 'loading',
-		null, { timeout: 120_000, polling: 100 });
-	const counts = await page.evaluate(() => window.cgomalViewer.counts());
-	await page.close();
-	if (!counts)
-		throw new Error(`the viewer did not open ${url}`);
-	return counts;
+	return { wallMs, timings, form, counts, heapMb, session };
 }
 
 // Prints LABEL's row of the open table and of the frame table, in the columns of docs/benchmarks.md.
@@ -163,21 +151,22 @@ async function main() {
 			what = `generated ${options.plain ? 'plain' : 'columnar'} page`;
 		}
 		const sizeMb = statSync(html).size / 2 ** 20;
-		const counts = await pageCounts(browser.context, `file://${html}`);
-		console.log(`${what}: ${counts.allocations} allocations, ${counts.calls} calls, ${counts.gcCycles} GC cycles, ` +
-			`${counts.anomalies} anomalies, ${sizeMb.toFixed(0)} MiB`);
-
 		const runs = [];
 		for (let run = 0; run < options.runs; run++) {
 			const result = await measureOnce(browser.context, `file://${html}`);
 			runs.push(result);
+			if (run === 0) {
+				const { counts } = result;
+				console.log(`${what}: ${counts.allocations} allocations, ${counts.calls} calls, ${counts.gcCycles} GC cycles, ` +
+					`${counts.anomalies} anomalies, ${sizeMb.toFixed(0)} MiB`);
+			}
 			const t = result.timings;
 			console.log(`run ${run + 1}: open ${result.wallMs} ms (JSON.parse ${t.parseMs.toFixed(0)} ms, decode ${t.decodeMs.toFixed(0)} ms, index ${t.indexMs.toFixed(0)} ms, ` +
 				`first frame ${t.firstRenderMs.toFixed(0)} ms), heap ${result.heapMb === null ? '?' : result.heapMb.toFixed(0)} MiB`);
 		}
 		const all = (phase) => runs.flatMap((r) => r.session[phase]);
 		const summary = {
-			...counts,
+			...runs[0].counts,
 			pageMiB: Math.round(sizeMb),
 			openMs: { median: percentile(runs.map((r) => r.wallMs), 0.5), max: Math.max(...runs.map((r) => r.wallMs)) },
 			form: runs[0].form,
