@@ -17,10 +17,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$work"
 mkdir -p "$work"
 
-fail() {
-	echo "FAIL ($case_name): $*" >&2
-	exit 1
-}
+# shellcheck source=tests/report/test-lib.sh
+. "$here/test-lib.sh"
 
 need_traces() {
 	if [ ! -d "$traces" ]; then
@@ -42,30 +40,6 @@ expect_status() {
 
 expect_stderr() {
 	grep -qF -- "$1" "$work/stderr" || fail "stderr lacks '$1'; it was: $(cat "$work/stderr")"
-}
-
-# Check that stderr is exactly the one line $1, so that no second line repeats
-# or misstates the cause.
-expect_stderr_line() {
-	[ "$(cat "$work/stderr")" = "$1" ] ||
-		fail "stderr is not the one line '$1'; it was: $(cat "$work/stderr")"
-}
-
-expect_valid() {
-	/usr/bin/python3 "$here/validate-report.py" "$schema" "$@" ||
-		fail "the report is not valid against $schema"
-}
-
-# Print the value of a Python expression on the report in $1 (`r` is the report).
-query() {
-	/usr/bin/python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
-		"$1" "$2"
-}
-
-expect_query() {
-	local actual
-	actual=$(query "$1" "$2")
-	[ "$actual" = "$3" ] || fail "$2 is '$actual', expected '$3'"
 }
 
 # ---- Third-party traces ----
@@ -264,24 +238,24 @@ case_unwritable_output() {
 	local trace=$traces/succeed/barectf-event-before-packet
 	run report -o "$work/missing-dir/r.json" "$trace"
 	expect_status 2
-	expect_stderr_line "cgomal report: cannot write the report to '$work/missing-dir/r.json': the directory '$work/missing-dir' does not exist; create it (mkdir -p '$work/missing-dir') or choose another path"
+	expect_one_line "$work/stderr" "cgomal report: cannot write the report to '$work/missing-dir/r.json': the directory '$work/missing-dir' does not exist; create it (mkdir -p '$work/missing-dir') or choose another path"
 	[ ! -e "$work/missing-dir" ] || fail "the missing directory was created"
 	run report --chrome "$work/missing-dir/sub/c.json" "$trace"
 	expect_status 2
-	expect_stderr_line "cgomal report: cannot write the Chrome trace to '$work/missing-dir/sub/c.json': the directory '$work/missing-dir/sub' does not exist; create it (mkdir -p '$work/missing-dir/sub') or choose another path"
+	expect_one_line "$work/stderr" "cgomal report: cannot write the Chrome trace to '$work/missing-dir/sub/c.json': the directory '$work/missing-dir/sub' does not exist; create it (mkdir -p '$work/missing-dir/sub') or choose another path"
 	if "$cgomal" report --help | grep -qF -- "--html FILE"; then
 		run report --html "$work/missing-dir/report.html" "$trace"
 		expect_status 2
-		expect_stderr_line "cgomal report: cannot write the HTML page to '$work/missing-dir/report.html': the directory '$work/missing-dir' does not exist; create it (mkdir -p '$work/missing-dir') or choose another path"
+		expect_one_line "$work/stderr" "cgomal report: cannot write the HTML page to '$work/missing-dir/report.html': the directory '$work/missing-dir' does not exist; create it (mkdir -p '$work/missing-dir') or choose another path"
 	fi
 	echo data >"$work/file"
 	run report -o "$work/file/r.json" "$trace"
 	expect_status 2
-	expect_stderr_line "cgomal report: cannot write the report to '$work/file/r.json': Not a directory"
+	expect_one_line "$work/stderr" "cgomal report: cannot write the report to '$work/file/r.json': Not a directory"
 	ln -s "$work/missing-dir/target.json" "$work/dangling.json"
 	run report -o "$work/dangling.json" "$trace"
 	expect_status 2
-	expect_stderr_line "cgomal report: cannot write the report to '$work/dangling.json': No such file or directory"
+	expect_one_line "$work/stderr" "cgomal report: cannot write the report to '$work/dangling.json': No such file or directory"
 }
 
 need_dev_full() {
@@ -298,16 +272,16 @@ case_full_output() {
 	need_dev_full
 	run report -o /dev/full "$traces/succeed/multi-domains"
 	expect_status 2
-	expect_stderr_line "cgomal report: writing the report to '/dev/full' failed: No space left on device"
+	expect_one_line "$work/stderr" "cgomal report: writing the report to '/dev/full' failed: No space left on device"
 	status=0
 	"$cgomal" report "$traces/succeed/multi-domains" >/dev/full 2>"$work/stderr" || status=$?
 	expect_status 2
-	expect_stderr_line "cgomal report: writing the report to 'standard output' failed: No space left on device"
+	expect_one_line "$work/stderr" "cgomal report: writing the report to 'standard output' failed: No space left on device"
 	status=0
 	"$cgomal" report --summary "$traces/succeed/multi-domains" >/dev/full 2>"$work/stderr" ||
 		status=$?
 	expect_status 2
-	expect_stderr_line "cgomal report: writing the summary to 'standard output' failed: No space left on device"
+	expect_one_line "$work/stderr" "cgomal report: writing the summary to 'standard output' failed: No space left on device"
 }
 
 # The Chrome trace fails alone: its one line names the file, and the report
@@ -317,10 +291,10 @@ case_full_chrome() {
 	need_dev_full
 	run report --chrome /dev/full "$traces/succeed/multi-domains"
 	expect_status 2
-	expect_stderr_line "cgomal report: writing the Chrome trace to '/dev/full' failed: No space left on device"
+	expect_one_line "$work/stderr" "cgomal report: writing the Chrome trace to '/dev/full' failed: No space left on device"
 	run report -o "$work/r.json" --chrome /dev/full "$traces/succeed/multi-domains"
 	expect_status 2
-	expect_stderr_line "cgomal report: writing the Chrome trace to '/dev/full' failed: No space left on device"
+	expect_one_line "$work/stderr" "cgomal report: writing the Chrome trace to '/dev/full' failed: No space left on device"
 	expect_valid "$work/r.json"
 	expect_query "$work/r.json" 'r["summary"]["events"]["total"]' 4272
 }
@@ -337,10 +311,10 @@ case_full_html() {
 	}
 	run report --html /dev/full "$traces/succeed/multi-domains"
 	expect_status 2
-	expect_stderr_line "cgomal report: writing the HTML page to '/dev/full' failed: No space left on device"
+	expect_one_line "$work/stderr" "cgomal report: writing the HTML page to '/dev/full' failed: No space left on device"
 	run report -o "$work/r.json" --html /dev/full "$traces/succeed/multi-domains"
 	expect_status 2
-	expect_stderr_line "cgomal report: writing the HTML page to '/dev/full' failed: No space left on device"
+	expect_one_line "$work/stderr" "cgomal report: writing the HTML page to '/dev/full' failed: No space left on device"
 	expect_valid "$work/r.json"
 }
 

@@ -23,10 +23,8 @@ mkdir -p "$work"
 session="report-${case_name}-$$"
 sessions=()
 
-fail() {
-	echo "FAIL ($case_name): $*" >&2
-	exit 1
-}
+# shellcheck source=tests/report/test-lib.sh
+. "$here/test-lib.sh"
 
 cleanup() {
 	local name
@@ -109,29 +107,6 @@ report() {
 expect_status() {
 	[ "$status" = "$1" ] ||
 		fail "cgomal report exited with $status, expected $1: $(cat "$work/report.err")"
-}
-
-# Check that stderr is exactly the one line $1, so that no second line repeats
-# or misstates the cause.
-expect_error_line() {
-	[ "$(cat "$work/report.err")" = "$1" ] ||
-		fail "stderr is not the one line '$1'; it was: $(cat "$work/report.err")"
-}
-
-expect_valid() {
-	/usr/bin/python3 "$here/validate-report.py" "$schema" "$@" ||
-		fail "the report is not valid against $schema"
-}
-
-query() {
-	/usr/bin/python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
-		"$1" "$2"
-}
-
-expect_query() {
-	local actual
-	actual=$(query "$1" "$2")
-	[ "$actual" = "$3" ] || fail "$2 is '$actual', expected '$3'"
 }
 
 # Compare the report, normalized (times, addresses and ids become names), with $expected.
@@ -391,18 +366,18 @@ case_write_errors() {
 
 	report --chrome /dev/full "$work/trace"
 	expect_status 2
-	expect_error_line "cgomal report: writing the Chrome trace to '/dev/full' failed: No space left on device"
+	expect_one_line "$work/report.err" "cgomal report: writing the Chrome trace to '/dev/full' failed: No space left on device"
 	report -o "$work/beside.json" --chrome /dev/full "$work/trace"
 	expect_status 2
-	expect_error_line "cgomal report: writing the Chrome trace to '/dev/full' failed: No space left on device"
+	expect_one_line "$work/report.err" "cgomal report: writing the Chrome trace to '/dev/full' failed: No space left on device"
 	cmp "$work/report.json" "$work/beside.json" || fail "the report beside the full Chrome trace differs"
 	report -o /dev/full "$work/trace"
 	expect_status 2
-	expect_error_line "cgomal report: writing the report to '/dev/full' failed: No space left on device"
+	expect_one_line "$work/report.err" "cgomal report: writing the report to '/dev/full' failed: No space left on device"
 	if [ "${CGOMAL_REPORT_HTML:-0}" = 1 ]; then
 		report --html /dev/full "$work/trace"
 		expect_status 2
-		expect_error_line "cgomal report: writing the HTML page to '/dev/full' failed: No space left on device"
+		expect_one_line "$work/report.err" "cgomal report: writing the HTML page to '/dev/full' failed: No space left on device"
 	fi
 
 	# Writes past 64 KiB fail with EFBIG, and SIGXFSZ is ignored. The temporary
@@ -412,7 +387,7 @@ case_write_errors() {
 	(ulimit -f 64 && trap '' XFSZ && TMPDIR=$work/tmp exec "$cgomal" report -o /dev/null \
 		--chrome /dev/null "$work/trace") 2>"$work/report.err" || status=$?
 	expect_status 2
-	expect_error_line "cgomal report: writing the report's temporary files in '$work/tmp' (TMPDIR, else /tmp) failed: File too large"
+	expect_one_line "$work/report.err" "cgomal report: writing the report's temporary files in '$work/tmp' (TMPDIR, else /tmp) failed: File too large"
 }
 
 "case_$case_name"
