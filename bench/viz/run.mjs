@@ -134,11 +134,11 @@ async function main() {
 	const browser = await launchBrowser({ width: 1600, height: 1000 });
 	try {
 		let html = options.page;
-		let what;
+		let pageLabel;
 		if (html) {
 			if (!existsSync(html))
 				throw new Error(`${html} not found: write it with cgomal report --html or cgomal record`);
-			what = `page ${html}`;
+			pageLabel = `page ${html}`;
 		} else {
 			const json = join(scratch, 'report.json');
 			html = join(scratch, 'report.html');
@@ -148,7 +148,7 @@ async function main() {
 			else
 				writeFileSync(json, JSON.stringify(encodeColumns(report)));
 			execFileSync(wrap, [json, html]);
-			what = `generated ${options.plain ? 'plain' : 'columnar'} page`;
+			pageLabel = `generated ${options.plain ? 'plain' : 'columnar'} page`;
 		}
 		const sizeMb = statSync(html).size / 2 ** 20;
 		const runs = [];
@@ -157,7 +157,7 @@ async function main() {
 			runs.push(result);
 			if (run === 0) {
 				const { counts } = result;
-				console.log(`${what}: ${counts.allocations} allocations, ${counts.calls} calls, ${counts.gcCycles} GC cycles, ` +
+				console.log(`${pageLabel}: ${counts.allocations} allocations, ${counts.calls} calls, ${counts.gcCycles} GC cycles, ` +
 					`${counts.anomalies} anomalies, ${sizeMb.toFixed(0)} MiB`);
 			}
 			const t = result.timings;

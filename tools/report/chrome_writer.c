@@ -66,7 +66,7 @@ static void begin_event(struct cg_chrome_writer *writer)
 
 /*
  * Returns the writer's first error. A record's writes go unchecked until
- * here, so errno still holds the cause of the write that failed among them.
+ * here, so errno still gives the cause of the write that failed among them.
  */
 static int check(struct cg_chrome_writer *writer)
 {

@@ -1018,7 +1018,7 @@ static int write_document(struct cg_json_writer *writer, FILE *out, const struct
 
 	if (err)
 		return err;
-	/* Some writes go unchecked until the final ferror(): errno then holds their cause. */
+	/* Some writes go unchecked until the final ferror(): errno then gives their cause. */
 	errno = 0;
 	fprintf(out, "{\n  \"format\": \"%s\",\n  \"version\": \"%s\",\n", CG_REPORT_FORMAT,
 	        CG_REPORT_VERSION);

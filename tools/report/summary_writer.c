@@ -99,7 +99,7 @@ int cg_summary_writer_finish(struct cg_summary_writer *writer, FILE *out,
 	const struct lt_summary *summary = end->summary;
 	const struct cg_reader_result *reader = end->reader;
 
-	/* The writes below go unchecked until the end: errno then holds the cause. */
+	/* The writes below go unchecked until the end: errno then gives the cause. */
 	errno = 0;
 	fprintf(out,
 	        "cgomal report: %zu trace%s, %" PRIu64 " process%s, %" PRIu64 " events (%" PRIu64

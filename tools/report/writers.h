@@ -56,8 +56,8 @@ void cg_json_writer_sink(struct cg_json_writer *writer, struct lt_sink *sink);
 /*
  * Writes the records still buffered to the writer's temporary files.
  * Returns the first error of those files, also one that a sink callback
- * met. Called before the finish functions, it tells a full temporary
- * directory apart from a failed output.
+ * met. Called before the finish functions, it separates a full temporary
+ * directory from a failed output.
  */
 int cg_json_writer_flush(struct cg_json_writer *writer);
 
