@@ -91,7 +91,7 @@ function openReport(text, source) {
 	$('filters').reset();
 	fillFilterOptions($('filters'), model, '');
 	fillAnomalyKinds($('anomaly-kind'), model);
-	const liveAtEnd = model.report.anomalies.filter((anomaly) => anomaly.kind === 'live_at_end').length;
+	const liveAtEnd = model.anomalyCounts.get('live_at_end') || 0;
 	$('anomaly-hint').hidden = liveAtEnd === 0;
 	$('anomaly-hint').textContent = `${formatCount(liveAtEnd)} live_at_end: allocations still allocated ` +
 		'when their trace ended. A program that exits with objects on its heap has many. Their state ' +
@@ -108,7 +108,7 @@ function openReport(text, source) {
 	state.summaryStale = true;
 	// Allocations still live at the end are common in a healthy program, so only other kinds
 	// open the anomaly list first.
-	showTab(model.report.anomalies.some((anomaly) => anomaly.kind !== 'live_at_end') ? 'anomalies' : 'summary');
+	showTab(findings > 0 ? 'anomalies' : 'summary');
 	const t3 = performance.now();
 	requestAnimationFrame(() => {
 		timeline.render();

@@ -44,6 +44,7 @@ export function buildModel(report) {
 		anomaliesByAllocation: new Map(),
 		anomaliesByCall: new Map(),
 		anomalyOrder: null,
+		anomalyCounts: new Map(),
 	};
 	indexProcesses(model, report);
 	indexCalls(model, report);
@@ -184,6 +185,7 @@ export function anomalyRank(kind) {
 
 function indexAnomalies(model, report) {
 	const ranks = report.anomalies.map((anomaly, index) => {
+		model.anomalyCounts.set(anomaly.kind, (model.anomalyCounts.get(anomaly.kind) || 0) + 1);
 		if (anomaly.allocation !== null)
 			pushToMap(model.anomaliesByAllocation, anomaly.allocation, index);
 		if (anomaly.call !== null)

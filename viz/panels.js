@@ -236,11 +236,8 @@ export function renderDetails(container, model, target, actions) {
 export const ANOMALY_PAGE = 300;
 
 export function fillAnomalyKinds(select, model) {
-	const counts = new Map();
-	for (const anomaly of model.report.anomalies)
-		counts.set(anomaly.kind, (counts.get(anomaly.kind) || 0) + 1);
 	const options = [el('option', { value: '' }, `all kinds (${formatCount(model.report.anomalies.length)})`)];
-	const byRank = [...counts].sort(([a], [b]) => anomalyRank(a) - anomalyRank(b) || a.localeCompare(b));
+	const byRank = [...model.anomalyCounts].sort(([a], [b]) => anomalyRank(a) - anomalyRank(b) || a.localeCompare(b));
 	for (const [kind, count] of byRank)
 		options.push(el('option', { value: kind }, `${kind} (${formatCount(count)})`));
 	select.replaceChildren(...options);
